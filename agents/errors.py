@@ -1,0 +1,134 @@
+"""The error tree, whole: tool-level errors from `tools.errors` plus run- and model-level ones.
+
+    AgentsError
+    ├── ConfigError
+    ├── ToolError: UnknownToolError, ToolArgumentsError, ToolFatalError, ToolRetriesExceeded
+    ├── ModelError: ModelUnreachable, ModelHTTPError, ModelResponseError
+    ├── UsageLimitExceeded
+    └── OutputValidationError
+
+Errors raised during a run carry the partial trace in `.trace` (a `RunTrace`), so a failed
+run loses nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tools.errors import (
+    AgentsError,
+    ConfigError,
+    ModelRetry,
+    ToolArgumentsError,
+    ToolError,
+    ToolFatalError,
+    ToolRetriesExceeded,
+    UnknownToolError,
+)
+
+if TYPE_CHECKING:
+    from agents.events import Event
+    from agents.messages import Message
+    from agents.usage import RunUsage
+
+__all__ = [
+    "AgentsError",
+    "ConfigError",
+    "ModelError",
+    "ModelHTTPError",
+    "ModelResponseError",
+    "ModelRetry",
+    "ModelUnreachable",
+    "OutputValidationError",
+    "RunTrace",
+    "ToolArgumentsError",
+    "ToolError",
+    "ToolFatalError",
+    "ToolRetriesExceeded",
+    "UnknownToolError",
+    "UsageLimitExceeded",
+    "trace_of",
+]
+
+
+@dataclass
+class RunTrace:
+    """What a run had done when it stopped."""
+
+    run_id: str
+    messages: list[Message] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    usage: RunUsage | None = None
+
+
+def trace_of(error: BaseException) -> RunTrace | None:
+    """The partial trace attached to an error raised during a run, if any."""
+    trace: Any = getattr(error, "trace", None)
+    return trace if isinstance(trace, RunTrace) else None
+
+
+class ModelError(AgentsError):
+    """The model server failed to give a usable response."""
+
+
+class ModelUnreachable(ModelError):
+    """No connection (or only timeouts) after the bounded retries."""
+
+    def __init__(self, url: str, attempts: int, cause: BaseException) -> None:
+        self.url = url
+        self.attempts = attempts
+        self.cause = cause
+        super().__init__(
+            f"Model server at {url} is unreachable after {attempts} attempt(s): "
+            f"{type(cause).__name__}: {cause or 'no detail'}. Is the server running? "
+            "Start the local one with ./scripts/serve-local, or pass the right --base-url."
+        )
+
+
+class ModelHTTPError(ModelError):
+    """The server answered with an error status (after retries, for 429 and 5xx)."""
+
+    def __init__(self, url: str, status: int, message: str, attempts: int = 1) -> None:
+        self.url = url
+        self.status = status
+        self.message = message
+        self.attempts = attempts
+        hint = ""
+        if status == 404:
+            hint = " Check the model name (GET /v1/models lists what the server serves) and the base URL."
+        elif status == 400:
+            hint = " The server rejected the request as invalid; nothing was retried."
+        super().__init__(
+            f"Model server {url} answered HTTP {status} after {attempts} attempt(s): {message}.{hint}"
+        )
+
+
+class ModelResponseError(ModelError):
+    """The server's response could not be understood (malformed JSON, broken stream)."""
+
+
+class UsageLimitExceeded(AgentsError):
+    """A run hit one of its `UsageLimits`; `.trace` holds what it had done."""
+
+    def __init__(self, limit: str, value: float, maximum: float) -> None:
+        self.limit = limit
+        self.value = value
+        self.maximum = maximum
+        super().__init__(
+            f"Usage limit {limit} exceeded: {value:g} > {maximum:g}. "
+            "The partial run is in the error's .trace; raise the limit in UsageLimits if it is expected."
+        )
+
+
+class OutputValidationError(AgentsError):
+    """The final answer did not validate against `output_type` within the output retries."""
+
+    def __init__(self, output_type: str, problems: str, attempts: int) -> None:
+        self.output_type = output_type
+        self.problems = problems
+        self.attempts = attempts
+        super().__init__(
+            f"The model's final answer did not validate as {output_type} after {attempts} attempt(s):\n"
+            f"{problems}"
+        )

@@ -1,0 +1,84 @@
+"""Typed events of one run: `run_stream` yields them, `RunResult.events` keeps them.
+
+Streaming deltas (`TextDelta`, `ReasoningDelta`, `ToolCallDelta`) are yielded by
+`run_stream` only; every other event is also kept in the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from agents.models.base import ModelResponse, ReasoningDelta, TextDelta, ToolCallDelta
+from tools import ToolCall, ToolResult
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    step: int
+
+
+@dataclass(frozen=True)
+class ModelResponded:
+    step: int
+    response: ModelResponse
+
+
+@dataclass(frozen=True)
+class ToolCallStarted:
+    step: int
+    call: ToolCall
+
+
+@dataclass(frozen=True)
+class ToolCallFinished:
+    step: int
+    result: ToolResult
+
+
+@dataclass(frozen=True)
+class OutputRetry:
+    """The final answer did not validate; the model is asked again."""
+
+    step: int
+    problems: str
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    output: Any
+
+
+Event = (
+    RunStarted
+    | StepStarted
+    | ModelResponded
+    | ToolCallStarted
+    | ToolCallFinished
+    | OutputRetry
+    | RunFinished
+    | TextDelta
+    | ReasoningDelta
+    | ToolCallDelta
+)
+STREAM_ONLY = (TextDelta, ReasoningDelta, ToolCallDelta)
+
+__all__ = [
+    "STREAM_ONLY",
+    "Event",
+    "ModelResponded",
+    "OutputRetry",
+    "ReasoningDelta",
+    "RunFinished",
+    "RunStarted",
+    "StepStarted",
+    "TextDelta",
+    "ToolCallDelta",
+    "ToolCallFinished",
+    "ToolCallStarted",
+]

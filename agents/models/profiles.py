@@ -1,0 +1,132 @@
+"""Per-family model facts. The one place where a model's name decides anything.
+
+A profile says how to sample, how to switch thinking on, which fields the server uses,
+how to treat thoughts in history, which tool-call mode fits, and how `agents serve` starts
+vLLM for the family. The agent loop asks the profile; it never checks a model name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from agents.messages import AssistantMessage, Message, SystemMessage
+from agents.models.base import ModelRequest, ModelSettings
+from tools import ToolCall
+
+ToolMode = Literal["server", "grammar", "json"]
+TextCallParser = Callable[[str], tuple[str, list[ToolCall]]]
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    family: str
+    default_settings: ModelSettings = field(default_factory=ModelSettings)
+    # Thinking: the chat_template_kwargs key that switches it on, or None if unsupported.
+    thinking_kwarg: str | None = None
+    strip_thoughts_from_history: bool = True
+    multiple_system_messages: bool = True
+    default_tool_mode: ToolMode = "server"
+    # vLLM server flags for this family (tool and reasoning parsers).
+    server_args: tuple[str, ...] = ()
+    chat_template: str | None = None  # a template file inside the agents package, or None
+    # Token ids of the native call markers, for logit_bias (tokenizer facts).
+    marker_token_ids: dict[str, int] = field(default_factory=dict)
+    # Parses calls the server left in the text: (text without calls, calls).
+    text_call_parser: TextCallParser | None = None
+
+    def prepare(self, request: ModelRequest) -> ModelRequest:
+        """Apply the family's defaults and history rules to a request."""
+        settings = self.default_settings.merged(request.settings)
+        kwargs = dict(request.chat_template_kwargs)
+        if request.thinking is not None and self.thinking_kwarg is not None:
+            kwargs.setdefault(self.thinking_kwarg, request.thinking)
+        messages = list(request.messages)
+        if self.strip_thoughts_from_history:
+            messages = [_without_reasoning(m) for m in messages]
+        if not self.multiple_system_messages:
+            messages = _one_system_message(messages)
+        return replace(request, settings=settings, chat_template_kwargs=kwargs, messages=messages)
+
+    def chat_template_path(self) -> Path | None:
+        if self.chat_template is None:
+            return None
+        return Path(str(resources.files("agents").joinpath(self.chat_template)))
+
+
+def _without_reasoning(m: Message) -> Message:
+    if isinstance(m, AssistantMessage) and m.reasoning:
+        return m.model_copy(update={"reasoning": None})
+    return m
+
+
+def _one_system_message(messages: list[Message]) -> list[Message]:
+    systems = [m.content for m in messages if isinstance(m, SystemMessage)]
+    if len(systems) <= 1:
+        return messages
+    rest = [m for m in messages if not isinstance(m, SystemMessage)]
+    return [SystemMessage(content="\n\n".join(systems)), *rest]
+
+
+def _gemma4_text_calls(text: str) -> tuple[str, list[ToolCall]]:
+    from agents.gemma4 import extract_calls  # imported late: the codec is optional here
+
+    return extract_calls(text)
+
+
+GEMMA4 = ModelProfile(
+    family="gemma4",
+    # Model card defaults.
+    default_settings=ModelSettings(temperature=1.0, top_p=0.95, top_k=64),
+    thinking_kwarg="enable_thinking",
+    strip_thoughts_from_history=True,
+    multiple_system_messages=False,
+    default_tool_mode="grammar",
+    server_args=(
+        "--enable-auto-tool-choice",
+        "--tool-call-parser",
+        "gemma4",
+        "--reasoning-parser",
+        "gemma4",
+    ),
+    chat_template="gemma4/chat_template.jinja",
+    marker_token_ids={"tool_call_start": 48, "tool_call_end": 49, "string_delim": 52},
+    text_call_parser=_gemma4_text_calls,
+)
+
+GENERIC = ModelProfile(family="generic")
+
+# Patterns over the served model name, first match wins. The project's local CPU models
+# (scripts/setup-server) speak the Gemma 4 format: "tiny" is a random Gemma 4 network and
+# "gemma3-270m" is Gemma 3 270M base weights behind a Gemma 4 tokenizer and template.
+_PATTERNS: list[tuple[re.Pattern[str], ModelProfile]] = [
+    (re.compile(r"gemma[-_ ]?4", re.I), GEMMA4),
+    (re.compile(r"^(tiny|gemma3-270m)$"), GEMMA4),
+]
+
+PROFILES: dict[str, ModelProfile] = {"gemma4": GEMMA4, "generic": GENERIC}
+
+
+def profile_for(model_name: str) -> ModelProfile:
+    """The profile for a served model name; `GENERIC` when no family matches."""
+    for pattern, profile in _PATTERNS:
+        if pattern.search(model_name):
+            return profile
+    return GENERIC
+
+
+def get_profile(name_or_profile: str | ModelProfile) -> ModelProfile:
+    """A profile by family name ("gemma4", "generic"), or the profile itself."""
+    if isinstance(name_or_profile, ModelProfile):
+        return name_or_profile
+    try:
+        return PROFILES[name_or_profile]
+    except KeyError:
+        from tools.errors import ConfigError
+
+        known = ", ".join(sorted(PROFILES))
+        raise ConfigError(f"Unknown model profile {name_or_profile!r}; known profiles: {known}.") from None

@@ -1,0 +1,252 @@
+"""The OpenAI-compatible client: wire format, retries, errors, streaming."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from agents.errors import ConfigError, ModelHTTPError, ModelResponseError, ModelUnreachable
+from agents.messages import (
+    AssistantMessage,
+    ImagePart,
+    SystemMessage,
+    TextPart,
+    ToolResultMessage,
+    UserMessage,
+)
+from agents.models import GEMMA4, ModelRequest, ModelSettings, OpenAIChatModel, RetryPolicy
+from agents.models.base import ModelResponse, OutputSchema, TextDelta, ToolCallDelta
+from agents.testing import block_model_requests
+from tools import ToolCall
+
+FAST = RetryPolicy(max_attempts=3, initial_backoff_s=0.001, max_backoff_s=0.002)
+
+
+def completion(content: str = "hi", **message: Any) -> dict[str, Any]:
+    return {
+        "model": "m",
+        "choices": [
+            {"message": {"role": "assistant", "content": content, **message}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 7, "completion_tokens": 3},
+    }
+
+
+def model_with(handler: Any, **kwargs: Any) -> OpenAIChatModel:
+    return OpenAIChatModel(
+        "m", base_url="http://test", transport=httpx.MockTransport(handler), retry=FAST, **kwargs
+    )
+
+
+def req(*messages: Any, **kwargs: Any) -> ModelRequest:
+    return ModelRequest(messages=list(messages) or [UserMessage(content="hi")], **kwargs)
+
+
+async def test_request_body_and_response() -> None:
+    seen: dict[str, Any] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.update(json.loads(request.content))
+        assert request.url.path == "/v1/chat/completions"
+        return httpx.Response(200, json=completion("ok", reasoning="thought"))
+
+    model = model_with(handler)
+    request = req(
+        SystemMessage(content="sys"),
+        UserMessage(content=[TextPart(text="look"), ImagePart(data=b"\x89PNG", media_type="image/png")]),
+        AssistantMessage(
+            text="", tool_calls=[ToolCall(id="c1", name="f", arguments={"x": 1})], reasoning="hmm"
+        ),
+        ToolResultMessage(call_id="c1", name="f", content="2"),
+        tools=[{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}],
+        tool_choice="f",
+        output_schema=OutputSchema("A", {"type": "object"}),
+        structured_outputs={"grammar": 'root ::= "x"'},
+        settings=ModelSettings(temperature=0.0, top_k=5, seed=3, stop=("END",), logit_bias={48: 100.0}),
+        chat_template_kwargs={"enable_thinking": True},
+    )
+    response = await model.request(request)
+    assert (response.text, response.reasoning) == ("ok", "thought")
+    assert (response.usage.input_tokens, response.usage.output_tokens) == (7, 3)
+    assert seen["model"] == "m"
+    assert seen["tool_choice"] == {"type": "function", "function": {"name": "f"}}
+    assert seen["messages"][1]["content"][1]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert seen["messages"][2]["tool_calls"][0]["function"]["arguments"] == '{"x": 1}'
+    assert seen["messages"][3] == {"role": "tool", "tool_call_id": "c1", "name": "f", "content": "2"}
+    assert seen["response_format"]["json_schema"]["name"] == "A"
+    assert seen["structured_outputs"] == {"grammar": 'root ::= "x"'}
+    assert (seen["temperature"], seen["top_k"], seen["seed"], seen["stop"]) == (0.0, 5, 3, ["END"])
+    assert seen["logit_bias"] == {"48": 100.0}
+    assert seen["chat_template_kwargs"] == {"enable_thinking": True}
+
+
+async def test_gemma4_profile_defaults_thinking_and_stripped_thoughts() -> None:
+    seen: dict[str, Any] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.update(json.loads(request.content))
+        return httpx.Response(200, json=completion())
+
+    model = model_with(handler, profile=GEMMA4)
+    await model.request(
+        req(
+            SystemMessage(content="a"),
+            SystemMessage(content="b"),
+            UserMessage(content="q"),
+            AssistantMessage(text="x", reasoning="secret thoughts"),
+            UserMessage(content="q2"),
+            thinking=True,
+            settings=ModelSettings(temperature=0.2),
+        )
+    )
+    assert (seen["temperature"], seen["top_p"], seen["top_k"]) == (0.2, 0.95, 64)
+    assert seen["chat_template_kwargs"] == {"enable_thinking": True}
+    assert "secret" not in json.dumps(seen["messages"])
+    assert [m["role"] for m in seen["messages"]] == ["system", "user", "assistant", "user"]
+    assert seen["messages"][0]["content"] == "a\n\nb"
+
+
+async def test_retries_5xx_and_429_then_succeeds() -> None:
+    statuses = iter([503, 429, 200])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = next(statuses)
+        return httpx.Response(status, json=completion() if status == 200 else {"error": {"message": "busy"}})
+
+    assert (await model_with(handler).request(req())).text == "hi"
+
+
+async def test_5xx_gives_typed_error_after_bounded_retries() -> None:
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(500, json={"error": {"message": "engine dead"}})
+
+    with pytest.raises(ModelHTTPError) as info:
+        await model_with(handler).request(req())
+    assert calls == 3
+    assert (info.value.status, info.value.attempts) == (500, 3)
+    assert "engine dead" in str(info.value)
+
+
+async def test_4xx_is_never_retried() -> None:
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(400, json={"error": {"message": "bad schema"}})
+
+    with pytest.raises(ModelHTTPError, match="bad schema") as info:
+        await model_with(handler).request(req())
+    assert calls == 1 and info.value.status == 400
+
+
+async def test_server_down_is_a_clear_error_after_bounded_retries() -> None:
+    block_model_requests(False)  # a real connection attempt to a closed local port
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    model = OpenAIChatModel("m", base_url=f"http://127.0.0.1:{port}", retry=FAST)
+    start = time.monotonic()
+    with pytest.raises(ModelUnreachable) as info:
+        await model.request(req())
+    assert info.value.attempts == 3
+    assert "unreachable" in str(info.value) and "serve-local" in str(info.value)
+    assert time.monotonic() - start < 5
+
+
+async def test_malformed_json_response() -> None:
+    model = model_with(lambda r: httpx.Response(200, text="<html>oops"))
+    with pytest.raises(ModelResponseError, match="invalid JSON"):
+        await model.request(req())
+    model = model_with(lambda r: httpx.Response(200, json={"choices": []}))
+    with pytest.raises(ModelResponseError, match="Unexpected"):
+        await model.request(req())
+
+
+def sse(*chunks: Any) -> bytes:
+    return b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in chunks) + b"data: [DONE]\n\n"
+
+
+async def test_stream_text_reasoning_and_tool_call_deltas() -> None:
+    body = sse(
+        {"model": "m", "choices": [{"delta": {"reasoning": "th"}}]},
+        {"choices": [{"delta": {"content": "Hel"}}]},
+        {"choices": [{"delta": {"content": "lo"}}]},
+        {
+            "choices": [
+                {
+                    "delta": {
+                        "tool_calls": [
+                            {"index": 0, "id": "c9", "function": {"name": "add", "arguments": '{"a"'}}
+                        ]
+                    }
+                }
+            ]
+        },
+        {
+            "choices": [
+                {
+                    "delta": {"tool_calls": [{"index": 0, "function": {"arguments": ": 1}"}}]},
+                    "finish_reason": "tool_calls",
+                }
+            ]
+        },
+        {"choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 4}},
+    )
+    model = model_with(
+        lambda r: httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
+    )
+    items = [i async for i in model.stream(req())]
+    final = items[-1]
+    assert isinstance(final, ModelResponse)
+    assert "".join(i.text for i in items if isinstance(i, TextDelta)) == "Hello"
+    assert sum(isinstance(i, ToolCallDelta) for i in items) == 2
+    assert final.text == "Hello" and final.reasoning == "th"
+    assert final.tool_calls == [ToolCall(id="c9", name="add", arguments='{"a": 1}')]
+    assert final.finish_reason == "tool_calls" and final.usage.output_tokens == 4
+
+
+async def test_stream_error_chunk() -> None:
+    body = sse({"error": {"message": "xgrammar failed"}})
+    model = model_with(lambda r: httpx.Response(200, content=body))
+    with pytest.raises(ModelResponseError, match="xgrammar failed"):
+        _ = [i async for i in model.stream(req())]
+
+
+async def test_stream_start_retries_then_http_error() -> None:
+    model = model_with(lambda r: httpx.Response(404, json={"error": {"message": "model x not found"}}))
+    with pytest.raises(ModelHTTPError, match="not found") as info:
+        _ = [i async for i in model.stream(req())]
+    assert "GET /v1/models" in str(info.value)
+
+
+def test_bad_base_url_and_model_name() -> None:
+    with pytest.raises(ConfigError, match="Base URL"):
+        OpenAIChatModel("m", base_url="localhost:8000")
+    with pytest.raises(ConfigError, match="model_name"):
+        OpenAIChatModel("", base_url="http://x")
+    assert OpenAIChatModel("m", base_url="http://h:1").base_url == "http://h:1/v1"
+    assert OpenAIChatModel("m", base_url="http://h:1/v1/").base_url == "http://h:1/v1"
+
+
+def test_profiles_by_name() -> None:
+    assert OpenAIChatModel("google/gemma-4-E2B-it", base_url="http://x").profile.family == "gemma4"
+    assert OpenAIChatModel("Qwen/Qwen3-8B", base_url="http://x").profile.family == "generic"
+    with pytest.raises(ConfigError, match="known profiles"):
+        OpenAIChatModel("m", base_url="http://x", profile="nope")
+
+
+async def test_unit_tests_block_real_requests() -> None:
+    from agents.errors import AgentsError
+
+    with pytest.raises(AgentsError, match="blocked"):
+        await OpenAIChatModel("m", base_url="http://127.0.0.1:9").request(req())

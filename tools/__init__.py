@@ -1,0 +1,44 @@
+"""The typed tool registry: tools from functions or raw JSON schemas, and the runner of calls.
+
+>>> from tools import tool, Toolset
+>>> @tool
+... def add(a: int, b: int) -> int:
+...     '''Add two integers.'''
+...     return a + b
+>>> Toolset([add]).specs()[0]["function"]["name"]
+'add'
+"""
+
+from tools._context import RunContext
+from tools._tool import Tool, tool
+from tools._toolset import Approver, Toolset
+from tools._types import ResultStatus, ToolCall, ToolResult
+from tools.errors import (
+    AgentsError,
+    ConfigError,
+    ModelRetry,
+    ToolArgumentsError,
+    ToolError,
+    ToolFatalError,
+    ToolRetriesExceeded,
+    UnknownToolError,
+)
+
+__all__ = [
+    "AgentsError",
+    "Approver",
+    "ConfigError",
+    "ModelRetry",
+    "ResultStatus",
+    "RunContext",
+    "Tool",
+    "ToolArgumentsError",
+    "ToolCall",
+    "ToolError",
+    "ToolFatalError",
+    "ToolResult",
+    "ToolRetriesExceeded",
+    "Toolset",
+    "UnknownToolError",
+    "tool",
+]

@@ -1,0 +1,339 @@
+"""`Toolset`: the registry of tools for one agent, and the runner of the calls a model makes.
+
+One batch of calls, as `run_calls` handles it:
+
+1. Every call is validated first, in call order. An unknown name or invalid arguments becomes a
+   "retry" result whose content tells the model what to fix; each is counted in
+   `ctx.retries[name]`, and going over a budget raises `ToolRetriesExceeded` before any tool of
+   the batch has run.
+2. Valid calls run concurrently, at most `max_concurrency` at a time (one at a time, in call
+   order, when it is 1): approval first where the tool requires it, then the handler under its
+   timeout. A `ModelRetry` raised by a tool is a "retry" result too, counted after the batch.
+3. Results come back in call order. A tool's exception is an "error" result, never a crash;
+   only `ToolFatalError` (and cancellation) propagate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from typing import Any, overload
+
+from tools import _content, _retry
+from tools._context import RunContext
+from tools._tool import Prepared, Tool
+from tools._types import ToolCall, ToolResult
+from tools.errors import (
+    ConfigError,
+    ModelRetry,
+    ToolArgumentsError,
+    ToolFatalError,
+    ToolRetriesExceeded,
+    UnknownToolError,
+)
+
+Approver = Callable[[RunContext[Any], ToolCall, Tool], bool | Awaitable[bool]]
+"""Decides whether a call to a tool with `requires_approval` may run: `(ctx, call, tool) -> bool`,
+sync or async. `call.arguments` holds the validated arguments. Its exceptions propagate."""
+
+
+class Toolset:
+    """The tools an agent may call, their specs for the model, and the runner of their calls.
+
+    >>> toolset = Toolset([get_weather], max_concurrency=4, default_timeout=30)
+    >>> @toolset.tool(requires_approval=True)
+    ... def delete_file(path: str) -> str: ...
+
+    `max_retries` is the default per-tool budget of retries (invalid calls and `ModelRetry`),
+    counted over the whole run; `max_retries_per_run` caps their total over all tools.
+    `default_timeout` (seconds) applies to tools without their own; None means no limit.
+    A sync tool that times out is abandoned, not stopped: its thread runs on to its end.
+    """
+
+    def __init__(
+        self,
+        tools: Iterable[Tool | Callable[..., Any]] | None = None,
+        *,
+        max_concurrency: int = 8,
+        default_timeout: float | None = None,
+        max_retries: int = 2,
+        max_retries_per_run: int | None = None,
+        approver: Approver | None = None,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ConfigError(f"Toolset max_concurrency must be 1 or more, not {max_concurrency!r}.")
+        if default_timeout is not None and not default_timeout > 0:
+            raise ConfigError(
+                f"Toolset default_timeout must be positive seconds or None, not {default_timeout!r}."
+            )
+        if max_retries < 0 or (max_retries_per_run is not None and max_retries_per_run < 0):
+            raise ConfigError(
+                f"Toolset retry budgets must be 0 or more, not max_retries={max_retries!r}, "
+                f"max_retries_per_run={max_retries_per_run!r}."
+            )
+        self.max_concurrency = max_concurrency
+        self.default_timeout = default_timeout
+        self.max_retries = max_retries
+        self.max_retries_per_run = max_retries_per_run
+        self.approver = approver
+        self._tools: dict[str, Tool] = {}
+        for item in tools or ():
+            self.add(item)
+
+    # -- the registry ------------------------------------------------------------------------
+
+    def add(self, fn_or_tool: Tool | Callable[..., Any]) -> Tool:
+        """Register a `Tool`, or make one from a function or bound method; returns the tool."""
+        if isinstance(fn_or_tool, Toolset):
+            raise ConfigError("Toolset.add takes one tool; combine toolsets with merge() or +.")
+        made = fn_or_tool if isinstance(fn_or_tool, Tool) else Tool.from_function(fn_or_tool)
+        if made.name in self._tools:
+            raise ConfigError(
+                f"Duplicate tool name {made.name!r}: a toolset holds one tool per name. "
+                "Rename one with Tool.from_function(fn, name=...) or @tool(name=...)."
+            )
+        self._tools[made.name] = made
+        return made
+
+    @overload
+    def tool(self, fn: Callable[..., Any], /) -> Tool: ...
+
+    @overload
+    def tool(
+        self,
+        /,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        requires_approval: bool = False,
+        strict: bool = False,
+    ) -> Callable[[Callable[..., Any]], Tool]: ...
+
+    def tool(
+        self,
+        fn: Callable[..., Any] | None = None,
+        /,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        requires_approval: bool = False,
+        strict: bool = False,
+    ) -> Tool | Callable[[Callable[..., Any]], Tool]:
+        """Decorator: `@toolset.tool` or `@toolset.tool(timeout=5)` makes and registers a tool."""
+
+        def register(f: Callable[..., Any]) -> Tool:
+            made = Tool.from_function(
+                f,
+                name=name,
+                description=description,
+                timeout=timeout,
+                max_retries=max_retries,
+                requires_approval=requires_approval,
+                strict=strict,
+            )
+            return self.add(made)
+
+        return register(fn) if fn is not None else register
+
+    def get(self, name: str) -> Tool | None:
+        """The tool called `name`, or None."""
+        return self._tools.get(name)
+
+    @property
+    def names(self) -> list[str]:
+        """Tool names in the order they were added."""
+        return list(self._tools)
+
+    def specs(self) -> list[dict[str, Any]]:
+        """OpenAI function specs of every tool, in the order they were added."""
+        return [t.spec() for t in self._tools.values()]
+
+    def validate(self, call: ToolCall) -> dict[str, Any]:
+        """The call's validated arguments; raises `UnknownToolError` or `ToolArgumentsError`."""
+        return self._prepare(call)[1].arguments
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
+    def __len__(self) -> int:
+        return len(self._tools)
+
+    def __iter__(self) -> Iterator[Tool]:
+        return iter(list(self._tools.values()))
+
+    def __repr__(self) -> str:
+        return f"Toolset({self.names!r})"
+
+    @classmethod
+    def from_object(cls, obj: object, include: Sequence[str] | None = None, **options: Any) -> Toolset:
+        """A toolset of `obj`'s public methods (bound, so they share its state).
+
+        Methods come in definition order (base classes first), or in `include`'s order when
+        given. `options` are the toolset's keyword options (`max_retries=...`, ...). Useful
+        for stateful environments: `Toolset.from_object(BankEnv(...))`.
+        """
+        found: list[str] = []
+        for klass in reversed(type(obj).__mro__):
+            if klass is object:
+                continue
+            for attr, value in vars(klass).items():
+                is_method = inspect.isfunction(value) or isinstance(value, staticmethod | classmethod)
+                if is_method and not attr.startswith("_") and attr not in found:
+                    found.append(attr)
+        if include is not None:
+            unknown = [n for n in include if n not in found]
+            if unknown:
+                has = ", ".join(found) or "(none)"
+                raise ConfigError(f"{type(obj).__name__} has no public methods {unknown}; it has: {has}.")
+            found = list(include)
+        return cls([Tool.from_function(getattr(obj, attr)) for attr in found], **options)
+
+    def merge(self, *others: Toolset) -> Toolset:
+        """A new toolset with this one's tools and options, then the others' tools."""
+        merged = Toolset(
+            self,
+            max_concurrency=self.max_concurrency,
+            default_timeout=self.default_timeout,
+            max_retries=self.max_retries,
+            max_retries_per_run=self.max_retries_per_run,
+            approver=self.approver,
+        )
+        for other in others:
+            for t in other:
+                merged.add(t)
+        return merged
+
+    def __add__(self, other: Toolset) -> Toolset:
+        if not isinstance(other, Toolset):
+            return NotImplemented
+        return self.merge(other)
+
+    # -- running calls -----------------------------------------------------------------------
+
+    async def run_calls(self, calls: Sequence[ToolCall], ctx: RunContext[Any]) -> list[ToolResult]:
+        """Run one batch of calls; results in call order. See the module docstring for the rules."""
+        slots: list[ToolResult | tuple[Tool, Prepared]] = []
+        for call in calls:
+            try:
+                slots.append(self._prepare(call))
+            except UnknownToolError as e:
+                content = _retry.unknown_tool(call.name, self.names)
+                slots.append(ToolResult(call.id, call.name, content, status="retry"))
+                self._count_retry(ctx, call.name, str(e))
+            except ToolArgumentsError as e:
+                content = _retry.invalid_arguments(call.name, e.problems, e.schema)
+                slots.append(ToolResult(call.id, call.name, content, status="retry"))
+                self._count_retry(ctx, call.name, "\n".join(e.problems))
+
+        to_run = [
+            (i, call, s) for i, (call, s) in enumerate(zip(calls, slots, strict=True)) if isinstance(s, tuple)
+        ]
+        if self.max_concurrency == 1 or len(to_run) <= 1:
+            done = [await self._run_one(call, t, prepared, ctx, None) for _, call, (t, prepared) in to_run]
+        else:
+            done = await self._run_concurrently(to_run, ctx)
+
+        by_index = {i: r for (i, _, _), r in zip(to_run, done, strict=True)}
+        results = [by_index[i] if isinstance(s, tuple) else s for i, s in enumerate(slots)]
+        for result in results:
+            # Retries with validated arguments came from ModelRetry; the others are counted already.
+            if result.status == "retry" and result.arguments is not None:
+                self._count_retry(ctx, result.name, result.content)
+        return results
+
+    def _prepare(self, call: ToolCall) -> tuple[Tool, Prepared]:
+        found = self._tools.get(call.name)
+        if found is None:
+            raise UnknownToolError(call.name, self.names)
+        return found, found.prepare(call.arguments)
+
+    def _count_retry(self, ctx: RunContext[Any], name: str, problem: str) -> None:
+        ctx.retries[name] = ctx.retries.get(name, 0) + 1
+        found = self._tools.get(name)
+        limit = self.max_retries if found is None or found.max_retries is None else found.max_retries
+        if ctx.retries[name] > limit:
+            raise ToolRetriesExceeded(name, ctx.retries[name], problem, limit=limit)
+        total = sum(ctx.retries.values())
+        if self.max_retries_per_run is not None and total > self.max_retries_per_run:
+            raise ToolRetriesExceeded(name, total, problem, limit=self.max_retries_per_run, per_run=True)
+
+    async def _run_concurrently(
+        self, to_run: list[tuple[int, ToolCall, tuple[Tool, Prepared]]], ctx: RunContext[Any]
+    ) -> list[ToolResult]:
+        cap = asyncio.Semaphore(self.max_concurrency)  # per batch: a semaphore is bound to one loop
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(self._run_one(call, t, p, ctx, cap)) for _, call, (t, p) in to_run]
+        except BaseExceptionGroup as failed:
+            # The group cancelled the other calls; surface the cause itself, not a wrapper.
+            raise failed.exceptions[0] from None
+        return [task.result() for task in tasks]
+
+    async def _run_one(
+        self, call: ToolCall, t: Tool, prepared: Prepared, ctx: RunContext[Any], cap: asyncio.Semaphore | None
+    ) -> ToolResult:
+        call_ctx = replace(ctx, tool_call_id=call.id, tool_name=t.name)
+        result = ToolResult(call.id, t.name, "", arguments=prepared.arguments)
+        if t.requires_approval:
+            denied = await self._approval(call_ctx, replace(call, arguments=prepared.arguments), t)
+            if denied is not None:
+                return replace(result, content=denied, status="denied")
+        if t.function is None:
+            raise ConfigError(
+                f"Tool {t.name!r} is a declaration without a handler and cannot be run. "
+                "Pass handler=... to Tool.from_schema."
+            )
+        if cap is not None:
+            async with cap:
+                return await self._execute(t, prepared, call_ctx, result)
+        return await self._execute(t, prepared, call_ctx, result)
+
+    async def _approval(self, ctx: RunContext[Any], call: ToolCall, t: Tool) -> str | None:
+        """None when the call may run, else the message the model gets instead."""
+        if self.approver is None:
+            return (
+                f"Tool `{t.name}` requires approval and no approver is configured, so the call was not run. "
+                "Do not retry it; tell the user the action needs approval."
+            )
+        verdict = self.approver(ctx, call, t)
+        if inspect.isawaitable(verdict):
+            verdict = await verdict
+        if verdict:
+            return None
+        return f"The call to tool `{t.name}` was not approved and was not run. Do not retry it unchanged."
+
+    async def _execute(
+        self, t: Tool, prepared: Prepared, ctx: RunContext[Any], result: ToolResult
+    ) -> ToolResult:
+        timeout = t.timeout if t.timeout is not None else self.default_timeout
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(timeout) as deadline:
+                value = await t.invoke(prepared, ctx)
+        except ToolFatalError:
+            raise
+        except ModelRetry as e:
+            return replace(result, content=e.message, status="retry", duration_s=time.monotonic() - started)
+        except TimeoutError as e:
+            elapsed = time.monotonic() - started
+            if not deadline.expired():  # the tool raised TimeoutError itself
+                return replace(result, content=_failed(t.name, e), status="error", duration_s=elapsed)
+            content = f"Tool {t.name} timed out after {timeout:g} s"
+            return replace(result, content=content, status="error", duration_s=elapsed)
+        except Exception as e:  # any failure of the tool is news for the model, not a crash
+            return replace(
+                result, content=_failed(t.name, e), status="error", duration_s=time.monotonic() - started
+            )
+        content = _content.to_content(value)
+        return replace(result, content=content, value=value, duration_s=time.monotonic() - started)
+
+
+def _failed(name: str, error: BaseException) -> str:
+    return f"Tool {name} failed: {type(error).__name__}: {error}"
