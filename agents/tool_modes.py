@@ -76,20 +76,14 @@ def prepare(
         require_call=tool_choice != "auto",
         tool_name=None if tool_choice in ("auto", "required") else tool_choice,
         parallel=parallel,
+        # A required call comes first: text before it could run to max_tokens without one.
+        allow_text=tool_choice == "auto",
+        # Markers as single special tokens: what a trained model writes anyway, and what the
+        # server's streaming parser needs to see a call.
+        marker_token_ids=profile.marker_token_ids or None,
     )
-    settings = request.settings
-    if profile.marker_token_ids and tool_choice != "auto":
-        # Small or random models spell the markers in pieces unless nudged to the single
-        # special token; the grammar accepts both, the server's streaming parser only the
-        # token. Only when a call is required: under "auto" the bias would force one.
-        bias = {tid: 100.0 for tid in profile.marker_token_ids.values()}
-        settings = settings.merged(type(settings)(logit_bias={**bias, **(settings.logit_bias or {})}))
     return replace(
-        request,
-        tools=list(specs),
-        tool_choice="auto",
-        structured_outputs=grammar.structured_outputs(),
-        settings=settings,
+        request, tools=list(specs), tool_choice="auto", structured_outputs=grammar.structured_outputs()
     )
 
 

@@ -94,7 +94,13 @@ GEMMA4 = ModelProfile(
         "gemma4",
     ),
     chat_template="gemma4/chat_template.jinja",
-    marker_token_ids={"tool_call_start": 48, "tool_call_end": 49, "string_delim": 52},
+    marker_token_ids={
+        "tool_call_start": 48,
+        "tool_call_end": 49,
+        "string_delim": 52,
+        "thought_start": 100,
+        "thought_end": 101,
+    },
     text_call_parser=_gemma4_text_calls,
 )
 

@@ -1,0 +1,61 @@
+"""The eval harness: tasks and suites, stateful environments, checks, the runner, metrics, reports.
+
+>>> from evals import load_suite, EvalConfig, run_eval
+>>> summary = await run_eval(load_suite("multistep"), EvalConfig(out=Path("runs/x"), oracle=True))
+"""
+
+from evals.checks import (
+    Check,
+    CustomCheck,
+    ForbiddenCalls,
+    NoCall,
+    OutputMatches,
+    OutputPredicate,
+    RequiredCalls,
+    StateEquals,
+    StatePredicate,
+)
+from evals.envs import make_env, register_env
+from evals.matching import CallPattern
+from evals.metrics import pass_at_k, pass_hat_k, summarize, wilson_interval
+from evals.reports import compare, rebuild
+from evals.runner import EvalConfig, run_eval
+from evals.suites import available_suites, load_suite, register_suite, register_suite_family
+from evals.tasks import EnvSpec, GoldCall, Suite, Task, Turn
+from evals.trace import CallRecord, Outcome, TrialRecord, Verdict
+
+__all__ = [
+    "CallPattern",
+    "CallRecord",
+    "Check",
+    "CustomCheck",
+    "EnvSpec",
+    "EvalConfig",
+    "ForbiddenCalls",
+    "GoldCall",
+    "NoCall",
+    "Outcome",
+    "OutputMatches",
+    "OutputPredicate",
+    "RequiredCalls",
+    "StateEquals",
+    "StatePredicate",
+    "Suite",
+    "Task",
+    "TrialRecord",
+    "Turn",
+    "Verdict",
+    "available_suites",
+    "compare",
+    "load_suite",
+    "make_env",
+    "pass_at_k",
+    "pass_hat_k",
+    "rebuild",
+    "register_env",
+    "register_suite",
+    "register_suite_family",
+    "run_eval",
+    "summarize",
+    "wilson_interval",
+]

@@ -1,0 +1,147 @@
+"""`agents eval`: run a suite, rebuild a run's report, compare two runs, list suites.
+
+    agents eval SUITE --base-url URL [--base-url URL2 ...] --model NAME -k 4 --concurrency 16 --out DIR
+    agents eval SUITE --oracle --out DIR          # replay the gold answers; no server needed
+    agents eval report DIR                        # summary.json, report.md, report.html from trials.jsonl
+    agents eval compare A B                       # what changed between two runs, task by task
+    agents eval list                              # the registered suites
+
+Also `python -m evals ...` with the same arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from agents.errors import AgentsError
+from agents.models.base import Model
+from agents.models.openai import OpenAIChatModel
+from agents.tool_modes import TOOL_MODES
+from evals.reports import compare, rebuild
+from evals.reports.markdown import headline
+from evals.runner import EvalConfig, run_eval
+from evals.suites import available_suites, load_suite
+from tools.errors import ConfigError
+
+_COMMANDS = {"report": 1, "compare": 2, "list": 0}
+
+
+def _print_summary(summary: dict[str, Any], out: Path) -> None:
+    width = max(len(k) for k, _ in headline(summary))
+    for key, value in headline(summary):
+        print(f"{key:<{width}}  {value}")
+    print(f"reports: {out / 'report.md'}, {out / 'report.html'}")
+
+
+def _default_out(suite: str, model: str | None, oracle: bool) -> Path:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{suite}-{'oracle' if oracle else model or 'model'}")
+    return Path("runs") / name
+
+
+async def _models(args: argparse.Namespace) -> list[Model]:
+    urls = args.base_url or ["http://127.0.0.1:8000/v1"]
+    if args.model:
+        return [OpenAIChatModel(args.model, base_url=u, profile=args.profile) for u in urls]
+    return [await OpenAIChatModel.from_server(u, profile=args.profile) for u in urls]
+
+
+async def _run(args: argparse.Namespace) -> int:
+    suite = load_suite(args.suite).select(tags=args.tags, limit=args.limit)
+    if not suite.tasks:
+        raise ConfigError(f"No task of suite {args.suite!r} is left after --tags/--limit.")
+    models: list[Model] = [] if args.oracle else await _models(args)
+    model_name = None if args.oracle else models[0].name
+    out = Path(args.out) if args.out else _default_out(suite.name, model_name, args.oracle)
+    config = EvalConfig(
+        out=out,
+        k=args.k,
+        concurrency=args.concurrency,
+        seed=args.seed,
+        timeout_s=args.timeout,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        oracle=args.oracle,
+        model_name=model_name,
+        base_urls=[] if args.oracle else list(args.base_url or ["http://127.0.0.1:8000/v1"]),
+        tool_mode=args.tool_mode,
+    )
+    try:
+        summary = await run_eval(suite, config, models=models)
+    finally:
+        for m in models:
+            if isinstance(m, OpenAIChatModel):
+                await m.aclose()
+    _print_summary(summary, out)
+    return 0
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """The `eval` command's handler (`args.func`)."""
+    command = args.suite
+    if command in _COMMANDS and len(args.paths) != _COMMANDS[command]:
+        raise ConfigError(f"`eval {command}` takes {_COMMANDS[command]} directories, got {len(args.paths)}.")
+    if command == "list":
+        print("\n".join(available_suites()))
+        return 0
+    if command == "report":
+        out = Path(args.paths[0])
+        _print_summary(rebuild(out), out)
+        return 0
+    if command == "compare":
+        print(compare(Path(args.paths[0]), Path(args.paths[1])).markdown(), end="")
+        return 0
+    if args.paths:
+        raise ConfigError(f"Unexpected arguments after the suite name: {' '.join(args.paths)}.")
+    return asyncio.run(_run(args))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `eval` command to a parent parser's sub-commands (agents/cli.py calls this)."""
+    p = subparsers.add_parser(
+        "eval",
+        help="run an eval suite, or: eval report DIR, eval compare A B, eval list",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "suite", help="a registered suite (eval list), a .json/.yaml/.py file, or report/compare/list"
+    )
+    p.add_argument("paths", nargs="*", help="the run directories of `report` and `compare`")
+    p.add_argument(
+        "--base-url", action="append", help="an OpenAI-compatible endpoint; repeat for several replicas"
+    )
+    p.add_argument("--model", default=None, help="served model name (default: the first the server lists)")
+    p.add_argument("--profile", default=None, help="model family profile (default: from the model name)")
+    p.add_argument("-k", type=int, default=1, help="trials per task (default 1)")
+    p.add_argument("--concurrency", type=int, default=8, help="trials in flight (default 8)")
+    p.add_argument("--out", default=None, help="run directory (default runs/SUITE-MODEL); re-running resumes")
+    p.add_argument("--oracle", action="store_true", help="replay the gold answers instead of asking a model")
+    p.add_argument("--limit", type=int, default=None, help="only the first N tasks")
+    p.add_argument("--tags", nargs="+", default=None, help="only tasks with any of these tags")
+    p.add_argument("--seed", type=int, default=0, help="seed of trial 0; trial i uses seed+i")
+    p.add_argument("--temperature", type=float, default=None, help="default: the model profile's")
+    p.add_argument("--max-tokens", type=int, default=512, help="per model response (default 512)")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds per trial (default 600)")
+    p.add_argument("--tool-mode", choices=TOOL_MODES, default=None)
+    p.set_defaults(func=run_command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m evals ...`: the `eval` command on its own."""
+    parser = argparse.ArgumentParser(prog="python -m evals")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(["eval", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return int(args.func(args))
+    except AgentsError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

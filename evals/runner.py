@@ -1,0 +1,162 @@
+"""The runner: k trials of every task, N in flight, over a pool of endpoints, resumable.
+
+    run_eval(suite, config, models=[...])            # a model per endpoint
+    run_eval(suite, config, oracle=True)             # gold answers replayed, no server
+
+Every finished trial is appended to `OUT/trials.jsonl` at once; a re-run with the same
+`OUT` skips them (trials that failed because the server did, not the model, run again).
+When the run ends, `summary.json`, `report.md` and `report.html` are written from every
+trial in the directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from agents.models.base import Model, ModelSettings
+from agents.models.profiles import ToolMode
+from evals import prometheus
+from evals.metrics import summarize
+from evals.oracle import oracle_model
+from evals.pool import EndpointPool
+from evals.progress import Progress
+from evals.reports import write_reports
+from evals.store import RUN, SUMMARY, TrialWriter, read_json, read_trials, write_json
+from evals.tasks import Suite, Task
+from evals.trial import TrialSetup, run_trial
+from tools.errors import ConfigError
+
+
+@dataclass
+class EvalConfig:
+    """What to run and how. `seed` + trial index is the seed of each trial (same for every task)."""
+
+    out: Path
+    k: int = 1
+    concurrency: int = 8
+    seed: int | None = 0
+    timeout_s: float = 600.0  # per trial, unless the task sets its own
+    temperature: float | None = None
+    max_tokens: int | None = 512
+    oracle: bool = False
+    model_name: str | None = None
+    base_urls: list[str] = field(default_factory=list)
+    tool_mode: ToolMode | None = None  # None: the model profile's default
+
+    def __post_init__(self) -> None:
+        if self.k < 1 or self.concurrency < 1:
+            raise ConfigError(
+                f"k and concurrency must be at least 1 (got k={self.k}, concurrency={self.concurrency})."
+            )
+
+    def settings(self, trial: int) -> ModelSettings:
+        return ModelSettings(
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            seed=None if self.seed is None else self.seed + trial,
+        )
+
+
+def _check_resume(out: Path, suite: Suite, config: EvalConfig) -> None:
+    """Refuse to mix two different runs in one directory: their trials would be scored together."""
+    if not (out / RUN).exists():
+        return
+    before = read_json(out / RUN)
+    for key, now in (("suite", suite.name), ("model", config.model_name), ("oracle", config.oracle)):
+        if before.get(key) != now:
+            raise ConfigError(
+                f"{out} holds a run with {key}={before.get(key)!r}, not {now!r}. "
+                "Use another --out directory, or delete this one to start over."
+            )
+
+
+ModelFactory = Callable[[Task, int], Model]
+
+
+async def run_eval(
+    suite: Suite,
+    config: EvalConfig,
+    *,
+    models: Sequence[Model] = (),
+    model_factory: ModelFactory | None = None,
+    progress: TextIO | None = None,
+) -> dict[str, Any]:
+    """Run (or finish) an eval of `suite`; returns the summary also written to `OUT/summary.json`.
+
+    The model of each trial comes from `model_factory(task, trial)` when given (the oracle
+    uses this), else from the pool of `models`, one per endpoint.
+    """
+    out = config.out
+    if config.oracle and model_factory is None:
+        model_factory = lambda task, _: oracle_model(task)  # noqa: E731 - one line, one use
+    if model_factory is None and not models:
+        raise ConfigError("run_eval needs models (one per endpoint), a model_factory, or oracle=True.")
+    out.mkdir(parents=True, exist_ok=True)
+    _check_resume(out, suite, config)
+    run_info = {"suite": suite.name, "model": config.model_name, "oracle": config.oracle}
+    write_json(out / RUN, {**run_info, "config": asdict(config), "tasks": [t.id for t in suite.tasks]})
+
+    done = {r.key for r in read_trials(out) if not r.infra_error}
+    todo = [(t, i) for t in suite.tasks for i in range(config.k) if (t.id, i) not in done]
+    pool = EndpointPool(models, labels=config.base_urls or None) if models and model_factory is None else None
+    base_urls = config.base_urls if pool is not None else []
+    before = [await prometheus.scrape(url) for url in base_urls]
+
+    bar = Progress(f"eval {suite.name}", len(todo), progress)
+    writer = TrialWriter(out)
+    gate = asyncio.Semaphore(config.concurrency)
+    started = time.monotonic()
+
+    async def one(task: Task, trial: int) -> None:
+        async with gate:
+            timeout = task.timeout_s if task.timeout_s is not None else config.timeout_s
+            if pool is None:
+                assert model_factory is not None
+                setup = TrialSetup(
+                    model_factory(task, trial),
+                    config.settings(trial),
+                    suite.instructions,
+                    tool_mode=config.tool_mode,
+                )
+                record = await run_trial(task, trial, setup, timeout)
+            else:
+                with pool.lease() as model:
+                    setup = TrialSetup(
+                        model,
+                        config.settings(trial),
+                        suite.instructions,
+                        endpoint=model.endpoint.label,
+                        latencies=lambda: model.latencies,
+                        tool_mode=config.tool_mode,
+                    )
+                    record = await run_trial(task, trial, setup, timeout)
+        writer.write(record)
+        bar.update(record)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for task, trial in todo:
+                group.create_task(one(task, trial))
+    finally:
+        writer.close()
+        bar.finish()
+
+    after = [await prometheus.scrape(url) for url in base_urls]
+    ids = {t.id for t in suite.tasks}
+    records = [r for r in read_trials(out) if r.task_id in ids and r.trial < config.k]
+    summary = {
+        **run_info,
+        "k": config.k,
+        **summarize(records),
+        "prefix_cache_hit_rate": prometheus.hit_rate(before, after) if base_urls else None,
+        "trials_run_now": len(todo),
+        "wall_s": time.monotonic() - started,
+    }
+    write_json(out / SUMMARY, summary)
+    write_reports(out, summary, records)
+    return summary

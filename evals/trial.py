@@ -1,0 +1,200 @@
+"""One trial of one task: a fresh environment, the turns in one conversation, then the checks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents import Agent, UsageLimits
+from agents.errors import AgentsError, ModelError, trace_of
+from agents.events import Event, OutputRetry, ToolCallFinished, ToolCallStarted
+from agents.messages import Message
+from agents.models.base import Model, ModelSettings
+from agents.models.profiles import ToolMode
+from agents.usage import RunUsage
+from evals.checks import run_check
+from evals.envs import make_env
+from evals.tasks import Task
+from evals.trace import CallRecord, Outcome, TrialRecord, TurnRecord, Verdict
+from tools import Tool, Toolset
+
+STUB_RESULT = "The call was received."
+"""What a raw declaration (a tool without an implementation) answers to the model."""
+
+
+def build_toolset(task: Task, env: object | None) -> Toolset:
+    """The environment's public methods (or `env.tools` of them), plus the task's raw declarations."""
+    toolset = Toolset()
+    if env is not None and task.env is not None:
+        toolset = Toolset.from_object(env, include=task.env.tools)
+    for spec in task.tools:
+        fn = spec.get("function", spec)
+
+        def stub(**_: Any) -> str:
+            return STUB_RESULT
+
+        toolset.add(Tool.from_schema(fn["name"], fn.get("description", ""), fn.get("parameters", {}), stub))
+    return toolset
+
+
+def _arguments(raw: dict[str, Any] | str) -> tuple[dict[str, Any] | None, str | None]:
+    if isinstance(raw, dict):
+        return raw, None
+    try:
+        parsed = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        return None, raw
+    return (parsed, None) if isinstance(parsed, dict) else (None, raw)
+
+
+def call_records(events: Sequence[Event]) -> list[CallRecord]:
+    """The calls a run made, in order, each with its result."""
+    results = {e.result.call_id: e.result for e in events if isinstance(e, ToolCallFinished)}
+    records = []
+    for e in events:
+        if isinstance(e, ToolCallStarted):
+            arguments, raw = _arguments(e.call.arguments)
+            result = results.get(e.call.id)
+            records.append(
+                CallRecord(
+                    name=e.call.name,
+                    arguments=arguments,
+                    raw_arguments=raw,
+                    status=result.status if result else "not run",
+                    result=result.content if result else "",
+                    step=e.step,
+                )
+            )
+    return records
+
+
+@dataclass
+class _Tally:
+    usage: RunUsage = field(default_factory=RunUsage)
+    output_retries: int = 0
+
+    def add(self, usage: RunUsage | None, events: Sequence[Event]) -> int:
+        """Add one turn's usage; returns its number of model requests."""
+        self.output_retries += sum(isinstance(e, OutputRetry) for e in events)
+        if usage is None:
+            return 0
+        self.usage.requests += usage.requests
+        self.usage.input_tokens += usage.input_tokens
+        self.usage.output_tokens += usage.output_tokens
+        return usage.requests
+
+
+def _dump(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    return [m.model_dump(mode="json", exclude_none=True) for m in messages]
+
+
+@dataclass
+class TrialSetup:
+    """How to run a trial: the model, sampling settings, default instructions, labels."""
+
+    model: Model
+    settings: ModelSettings
+    instructions: str | None = None
+    endpoint: str | None = None
+    latencies: Callable[[], list[float]] | None = None
+    tool_mode: ToolMode | None = None
+
+
+async def run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float | None = None) -> TrialRecord:
+    """Run `task` once and score it. Model and tool errors and timeouts fail the trial; they do not raise.
+
+    A turn cut off by the timeout keeps no calls (the agent's partial trace is lost with
+    the cancelled run), but the state checks still see what those calls did.
+    """
+    env, snapshot = make_env(task.env) if task.env is not None else (None, None)
+    agent = Agent(
+        setup.model,
+        tools=build_toolset(task, env),
+        instructions=task.instructions if task.instructions is not None else setup.instructions,
+        limits=UsageLimits(max_steps=task.max_steps),
+        settings=setup.settings,
+        tool_mode=setup.tool_mode,
+    )
+    started = time.monotonic()
+    deadline = None if timeout_s is None else asyncio.get_running_loop().time() + timeout_s
+    turns: list[TurnRecord] = []
+    verdicts: list[Verdict] = []
+    tally = _Tally()
+    history: list[Message] | None = None
+    error: BaseException | None = None
+    for index, turn in enumerate(task.turns):
+        record = TurnRecord(user=turn.user)
+        turns.append(record)
+        events: Sequence[Event] = []
+        try:
+            async with asyncio.timeout_at(deadline):
+                result = await agent.run(turn.user, deps=env, message_history=history)
+        except TimeoutError as e:
+            error = e
+            record.error = f"TimeoutError: the trial ran past its {timeout_s:g} s limit"
+        except AgentsError as e:
+            error = e
+            trace = trace_of(e)
+            events = trace.events if trace else []
+            record.error = f"{type(e).__name__}: {e}"
+            record.messages = _dump(trace.messages[len(history or []) :] if trace else [])
+            record.steps = tally.add(trace.usage if trace else None, events)
+        else:
+            events = result.events
+            history = result.messages
+            record.output = result.output if isinstance(result.output, str) else json.dumps(result.output)
+            record.messages = _dump(result.new_messages())
+            record.steps = tally.add(result.usage, events)
+        record.calls = call_records(events)
+        outcome = Outcome(
+            calls=record.calls,
+            output=record.output,
+            state=snapshot(env) if snapshot else None,
+            env=env,
+            error=record.error,
+            turn=index,
+        )
+        verdicts += [run_check(c, outcome) for c in turn.checks]
+        if error is not None:
+            break
+    for skipped in task.turns[len(turns) :]:
+        verdicts += [
+            Verdict(check=c.describe(), passed=False, detail="turn not run", turn=len(turns))
+            for c in skipped.checks
+        ]
+    all_calls = [c for t in turns for c in t.calls]
+    final = Outcome(
+        calls=all_calls,
+        output=turns[-1].output,
+        state=snapshot(env) if snapshot else None,
+        env=env,
+        error=turns[-1].error,
+    )
+    verdicts += [run_check(c, final) for c in task.checks]
+    return TrialRecord(
+        task_id=task.id,
+        trial=trial,
+        seed=setup.settings.seed,
+        tags=task.tags,
+        passed=error is None and all(v.passed for v in verdicts),
+        verdicts=verdicts,
+        turns=turns,
+        error=turns[-1].error,
+        error_type=type(error).__name__ if error else None,
+        infra_error=isinstance(error, ModelError),
+        steps=tally.usage.requests,
+        tool_calls=len(all_calls),
+        valid_calls=sum(c.status != "retry" for c in all_calls),
+        retries=sum(c.status == "retry" for c in all_calls) + tally.output_retries,
+        input_tokens=tally.usage.input_tokens,
+        output_tokens=tally.usage.output_tokens,
+        latency_s=time.monotonic() - started,
+        request_latencies=setup.latencies() if setup.latencies else [],
+        endpoint=setup.endpoint,
+        model=setup.model.name,
+        final_state=final.state,
+    )

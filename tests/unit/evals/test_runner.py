@@ -1,0 +1,258 @@
+"""The runner: resuming, timeouts, server failures, endpoint choice, turns, raw declarations."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agents.errors import ModelHTTPError
+from agents.models.base import ModelRequest, ModelResponse
+from agents.testing import FunctionModel, ScriptedModel, call
+from evals.checks import NoCall, OutputMatches, RequiredCalls, StateEquals
+from evals.matching import CallPattern
+from evals.pool import EndpointPool
+from evals.runner import EvalConfig, run_eval
+from evals.store import TRIALS, read_trials
+from evals.tasks import EnvSpec, GoldCall, Suite, Task, Turn
+from tools.errors import ConfigError
+
+
+def shop_task(task_id: str, qty: int) -> Task:
+    return Task.single(
+        id=task_id,
+        env=EnvSpec(name="shop", state={"products": {"M": {"name": "Mug", "price": 1.0, "stock": 0}}}),
+        prompt=f"Restock {qty} mugs.",
+        gold=[
+            GoldCall(name="search_products", arguments={"query": "mug"}),
+            GoldCall(name="restock", arguments={"sku": "M", "quantity": qty}),
+        ],
+        checks=[StateEquals(path=["products", "M", "stock"], expected=qty)],
+        tags=["shop"],
+    )
+
+
+SUITE = Suite(name="mini", tasks=[shop_task("a", 2), shop_task("b", 3)])
+
+
+async def test_resume_skips_finished_trials(tmp_path: Path) -> None:
+    first = await run_eval(SUITE, EvalConfig(out=tmp_path, k=1, oracle=True), progress=io.StringIO())
+    assert first["trials_run_now"] == 2
+    # A torn last line (a killed run) is ignored; the trial it held is simply run again.
+    with (tmp_path / TRIALS).open("a") as f:
+        f.write('{"task_id": "a", "tri')
+    second = await run_eval(SUITE, EvalConfig(out=tmp_path, k=3, oracle=True), progress=io.StringIO())
+    assert second["trials_run_now"] == 4 and second["trials"] == 6 and second["success_rate"] == 1.0
+    third = await run_eval(SUITE, EvalConfig(out=tmp_path, k=3, oracle=True), progress=io.StringIO())
+    assert third["trials_run_now"] == 0 and third["trials"] == 6
+    assert sorted(r.key for r in read_trials(tmp_path)) == [(t, i) for t in "ab" for i in range(3)]
+
+
+async def test_refuses_to_mix_runs(tmp_path: Path) -> None:
+    await run_eval(SUITE, EvalConfig(out=tmp_path, oracle=True), progress=io.StringIO())
+    with pytest.raises(ConfigError, match="Use another --out"):
+        await run_eval(SUITE, EvalConfig(out=tmp_path, model_name="other"), models=[ScriptedModel([])])
+
+
+async def test_server_failures_are_retried_on_resume(tmp_path: Path) -> None:
+    def down(request: ModelRequest) -> ModelResponse:
+        raise ModelHTTPError("http://x/v1", 503, "overloaded")
+
+    config = EvalConfig(out=tmp_path, model_name="m")
+    summary = await run_eval(SUITE, config, models=[FunctionModel(down, name="m")], progress=io.StringIO())
+    assert summary["infra_errors"] == 2 and summary["passed"] == 0
+    assert summary["errors"] == {"ModelHTTPError": 2}
+    again = await run_eval(
+        SUITE, config, models=[FunctionModel(lambda r: "fine", name="m")], progress=io.StringIO()
+    )
+    assert again["trials_run_now"] == 2 and again["infra_errors"] == 0
+
+
+async def test_trial_timeout_fails_the_trial(tmp_path: Path) -> None:
+    async def slow(request: ModelRequest) -> str:
+        await asyncio.sleep(5)
+        return "late"
+
+    suite = Suite(name="slow", tasks=[shop_task("a", 1).model_copy(update={"timeout_s": 0.05})])
+    summary = await run_eval(
+        suite,
+        EvalConfig(out=tmp_path, model_name="m"),
+        models=[FunctionModel(slow, name="m")],
+        progress=io.StringIO(),
+    )
+    record = read_trials(tmp_path)[0]
+    assert summary["passed"] == 0 and record.error_type == "TimeoutError" and "0.05 s" in (record.error or "")
+
+
+async def test_step_limit_keeps_partial_trace(tmp_path: Path) -> None:
+    def loop(request: ModelRequest) -> ModelResponse:
+        return ModelResponse(tool_calls=[call("search_products", query="mug")], finish_reason="tool_calls")
+
+    suite = Suite(name="loop", tasks=[shop_task("a", 1).model_copy(update={"max_steps": 3})])
+    await run_eval(
+        suite,
+        EvalConfig(out=tmp_path, model_name="m"),
+        models=[FunctionModel(loop, name="m")],
+        progress=io.StringIO(),
+    )
+    record = read_trials(tmp_path)[0]
+    assert not record.passed and record.error_type == "UsageLimitExceeded"
+    assert record.tool_calls == 3 and record.steps == 3 and record.turns[0].messages
+
+
+async def test_seeds_and_settings_reach_the_model(tmp_path: Path) -> None:
+    seen: list[Any] = []
+
+    def record(request: ModelRequest) -> str:
+        seen.append(request.settings.seed)
+        return "ok"
+
+    config = EvalConfig(out=tmp_path, k=2, seed=40, model_name="m", concurrency=1)
+    await run_eval(
+        Suite(name="s", tasks=[shop_task("a", 1)]),
+        config,
+        models=[FunctionModel(record, name="m")],
+        progress=io.StringIO(),
+    )
+    assert sorted(seen) == [40, 41]
+
+
+async def test_pool_spreads_trials_over_endpoints(tmp_path: Path) -> None:
+    busy = {"a": 0, "b": 0}
+    served = {"a": 0, "b": 0}
+    peak = {"a": 0, "b": 0}
+
+    def endpoint(label: str) -> FunctionModel:
+        async def answer(request: ModelRequest) -> str:
+            busy[label] += 1
+            served[label] += 1
+            peak[label] = max(peak[label], busy[label])
+            await asyncio.sleep(0.01)
+            busy[label] -= 1
+            return "ok"
+
+        return FunctionModel(answer, name="m")
+
+    suite = Suite(name="s", tasks=[shop_task(f"t{i}", 1) for i in range(8)])
+    config = EvalConfig(out=tmp_path, model_name="m", base_urls=[], concurrency=4)
+    await run_eval(suite, config, models=[endpoint("a"), endpoint("b")], progress=io.StringIO())
+    # Four trials in flight over two endpoints: never more than two on one of them.
+    assert peak == {"a": 2, "b": 2} and served["a"] + served["b"] == 8
+
+
+def test_pool_picks_fewest_outstanding() -> None:
+    pool = EndpointPool([ScriptedModel([]), ScriptedModel([])], labels=["x", "y"])
+    pool.endpoints[0].outstanding = 2
+    with pool.lease() as first:
+        assert first.endpoint.label == "y"
+        with pool.lease() as second:  # y has a trial now, x has two requests in flight
+            assert second.endpoint.label == "y"
+    with pytest.raises(ConfigError, match="at least one"):
+        EndpointPool([])
+
+
+async def test_turn_checks_see_their_own_turn(tmp_path: Path) -> None:
+    task = Task(
+        id="two-turns",
+        env=EnvSpec(name="files"),
+        turns=[
+            Turn(
+                user="make a",
+                gold=[GoldCall(name="write_file", arguments={"path": "/a", "content": "1"})],
+                checks=[
+                    StateEquals(path=["files"], expected={"/a": "1"}),
+                    RequiredCalls(calls=[CallPattern(name="write_file", allow_extra=True)]),
+                ],
+            ),
+            Turn(
+                user="read it",
+                gold=[GoldCall(name="read_file", arguments={"path": "/a"})],
+                gold_answer="It says 1.",
+                # Only this turn's calls: write_file belongs to the first turn.
+                checks=[
+                    RequiredCalls(calls=[CallPattern(name="read_file", args={"path": ["/a"]})], exact=True),
+                    OutputMatches(expected="1", mode="contains"),
+                ],
+            ),
+        ],
+        checks=[
+            RequiredCalls(
+                calls=[
+                    CallPattern(name="write_file", allow_extra=True),
+                    CallPattern(name="read_file", allow_extra=True),
+                ],
+                ordered=True,
+                exact=True,
+            )
+        ],
+    )
+    summary = await run_eval(
+        Suite(name="t", tasks=[task]), EvalConfig(out=tmp_path, oracle=True), progress=io.StringIO()
+    )
+    record = read_trials(tmp_path)[0]
+    assert summary["success_rate"] == 1.0, record.verdicts
+    assert [v.turn for v in record.verdicts] == [0, 0, 1, 1, None]
+    assert len(record.turns) == 2 and record.turns[1].output == "It says 1."
+
+
+async def test_raw_declarations_and_no_call(tmp_path: Path) -> None:
+    spec = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Weather.",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    }
+    relevant = Task.single(
+        id="weather",
+        tools=[spec],
+        prompt="Weather in Oslo?",
+        gold=[GoldCall(name="get_weather", arguments={"city": "Oslo"})],
+        checks=[
+            RequiredCalls(
+                calls=[CallPattern(name="get_weather", args={"city": ["Oslo", "oslo"]})], exact=True
+            )
+        ],
+    )
+    irrelevant = Task.single(
+        id="poem", tools=[spec], prompt="Write a poem.", gold_answer="Roses.", checks=[NoCall()]
+    )
+    suite = Suite(name="raw", tasks=[relevant, irrelevant])
+    summary = await run_eval(suite, EvalConfig(out=tmp_path / "o", oracle=True), progress=io.StringIO())
+    assert summary["success_rate"] == 1.0
+    weather = next(r for r in read_trials(tmp_path / "o") if r.task_id == "weather")
+    assert weather.turns[0].calls[0].result == "The call was received."
+
+    def always_call(request: ModelRequest) -> ModelResponse | str:
+        if any(m.role == "tool" for m in request.messages):
+            return "done"
+        return ModelResponse(tool_calls=[call("get_weather", city="Paris")], finish_reason="tool_calls")
+
+    summary = await run_eval(
+        suite,
+        EvalConfig(out=tmp_path / "m", model_name="m"),
+        models=[FunctionModel(always_call, name="m")],
+        progress=io.StringIO(),
+    )
+    assert summary["passed"] == 0
+
+
+async def test_progress_reports_success_rate(tmp_path: Path) -> None:
+    sink = io.StringIO()
+    await run_eval(SUITE, EvalConfig(out=tmp_path, oracle=True), progress=sink)
+    assert "2/2 trials, 2 passed (100.0%)" in sink.getvalue()
+
+
+def test_config_validation(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="at least 1"):
+        EvalConfig(out=tmp_path, k=0)
+    with pytest.raises(ConfigError, match="needs models"):
+        asyncio.run(run_eval(SUITE, EvalConfig(out=tmp_path)))

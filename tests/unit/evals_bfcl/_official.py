@@ -1,0 +1,47 @@
+"""The official BFCL checker functions, imported from the installed package for comparison."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from dataclasses import dataclass
+from typing import Any
+
+_MODEL_CONFIG = "bfcl_eval.constants.model_config"
+
+
+class _EveryModel(dict[str, Any]):
+    # The official AST checker looks the model up only to ask whether it turns dots in
+    # function names into underscores; ours is an OpenAI-style model, which does.
+    def __missing__(self, key: str) -> Any:
+        return types.SimpleNamespace(underscore_to_dot=True)
+
+
+@dataclass(frozen=True)
+class Official:
+    """The official checker functions, imported from the installed package."""
+
+    ast_checker: Any
+    multi_turn_checker: Any
+    python: Any  # Language.PYTHON
+
+
+def load_official() -> Official:
+    """The official AST and multi-turn checkers (the AST one behind a stand-in model registry)."""
+    # `ast_checker` imports the model registry, which imports every provider SDK; a stand-in
+    # registry is enough for the checker functions and is removed again after the import.
+    saved = sys.modules.get(_MODEL_CONFIG)
+    stub = types.ModuleType(_MODEL_CONFIG)
+    stub.MODEL_CONFIG_MAPPING = _EveryModel()  # type: ignore[attr-defined]
+    sys.modules[_MODEL_CONFIG] = stub
+    try:
+        ast_module = importlib.import_module("bfcl_eval.eval_checker.ast_eval.ast_checker")
+    finally:
+        if saved is None:
+            del sys.modules[_MODEL_CONFIG]
+        else:
+            sys.modules[_MODEL_CONFIG] = saved
+    multi = importlib.import_module("bfcl_eval.eval_checker.multi_turn_eval.multi_turn_checker")
+    enums = importlib.import_module("bfcl_eval.constants.enums")
+    return Official(ast_module.ast_checker, multi.multi_turn_checker, enums.Language.PYTHON)
