@@ -55,7 +55,9 @@ class Task(BaseModel):
     A task runs its turns in order in one conversation against a fresh environment.
     `tools` holds raw OpenAI-style function declarations for tasks without an environment
     (calls to them are answered by a stub and scored on their arguments). `max_steps` bounds
-    the model requests of each turn; `timeout_s` the whole trial.
+    the model requests of each turn; `timeout_s` the whole trial. `single_response` asks the
+    model once per turn and scores that response (BFCL's single-turn protocol): its calls
+    are run, and the turn ends there without another request.
 
     A single-turn task may be written with `prompt` (and `gold`, `gold_answer`,
     `gold_parallel`) instead of `turns`: in data files directly, in Python through
@@ -70,6 +72,7 @@ class Task(BaseModel):
     tools: list[dict[str, Any]] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
     max_steps: int = 10
+    single_response: bool = False
     timeout_s: float | None = None
     tags: list[str] = Field(default_factory=list)
     instructions: str | None = None

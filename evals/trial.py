@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents import Agent, UsageLimits
-from agents.errors import AgentsError, ModelError, trace_of
+from agents.errors import AgentsError, ModelError, UsageLimitExceeded, trace_of
 from agents.events import Event, OutputRetry, ToolCallFinished, ToolCallStarted
 from agents.messages import Message
 from agents.models.base import Model, ModelSettings
@@ -30,7 +30,9 @@ def build_toolset(task: Task, env: object | None) -> Toolset:
     """The environment's public methods (or `env.tools` of them), plus the task's raw declarations."""
     toolset = Toolset()
     if env is not None and task.env is not None:
-        toolset = Toolset.from_object(env, include=task.env.tools)
+        # An environment may build its own toolset (BFCL's backends run calls in order).
+        own = getattr(env, "_toolset", None)
+        toolset = own() if callable(own) else Toolset.from_object(env, include=task.env.tools)
     for spec in task.tools:
         fn = spec.get("function", spec)
 
@@ -115,7 +117,7 @@ async def run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float 
         setup.model,
         tools=build_toolset(task, env),
         instructions=task.instructions if task.instructions is not None else setup.instructions,
-        limits=UsageLimits(max_steps=task.max_steps),
+        limits=UsageLimits(max_steps=1 if task.single_response else task.max_steps),
         settings=setup.settings,
         tool_mode=setup.tool_mode,
     )
@@ -137,12 +139,17 @@ async def run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float 
             error = e
             record.error = f"TimeoutError: the trial ran past its {timeout_s:g} s limit"
         except AgentsError as e:
-            error = e
+            # A single-response turn ends at its step limit by design: its one response is scored.
+            ended = task.single_response and isinstance(e, UsageLimitExceeded) and e.limit == "max_steps"
+            if not ended:
+                error = e
+                record.error = f"{type(e).__name__}: {e}"
             trace = trace_of(e)
             events = trace.events if trace else []
-            record.error = f"{type(e).__name__}: {e}"
             record.messages = _dump(trace.messages[len(history or []) :] if trace else [])
             record.steps = tally.add(trace.usage if trace else None, events)
+            if ended and trace is not None:
+                history = trace.messages
         else:
             events = result.events
             history = result.messages

@@ -17,7 +17,7 @@ Safety rules built into every grammar (reasons in brackets):
   most 18 digits before and 17 after the point [a random model would write digits forever].
 
 What the grammar does not enforce (the registry still validates): string `pattern` and
-`format`, `multipleOf`, `uniqueItems`, integer ranges wider than 256 values (only the sign is
+`format`, `multipleOf`, `uniqueItems`, integer and number ranges wider than 1024 values (only the sign is
 enforced), exclusivity of `oneOf`, and `not`.
 """
 
@@ -49,7 +49,7 @@ _MARKER_TEXT = {
     "thought_end": THOUGHT_CLOSE,
 }
 #: Integer ranges up to this many values are listed exactly; wider ones only keep their sign.
-_MAX_ENUMERATED_RANGE = 256
+_MAX_ENUMERATED_RANGE = 1024
 
 _BASE_RULES = r"""
 g4_safe ::= ([^<|] | "<"+ [^<|] | "|"+ ([^<|>] | "<"+ [^<|]))* "|"* "<"*

@@ -20,9 +20,8 @@ from tools.errors import ConfigError
 
 ENV_NAME = "bfcl"
 SUITE_PREFIX = "bfcl:"
-# BFCL asks once per single-turn entry; our runner answers the calls with a stub and lets the
-# model reply, so allow that reply (and a little more) before the step limit fails the trial.
-SINGLE_TURN_MAX_STEPS = 3
+# BFCL asks once per single-turn entry and scores that response: single_response tasks.
+SINGLE_TURN_MAX_STEPS = 1
 # BFCL stops a turn after 20 steps with calls (its MAXIMUM_STEP_LIMIT): the 21st request may
 # still answer in text; one that calls again fails the entry, as the limit fails our trial.
 MULTI_TURN_MAX_STEPS = 21
@@ -52,6 +51,7 @@ def single_turn_task(entry: Entry) -> Task:
         turns=[turn],
         tools=_declarations(entry),
         max_steps=SINGLE_TURN_MAX_STEPS,
+        single_response=True,
         tags=["bfcl", entry.category],
         metadata={"bfcl_id": entry.id, "category": entry.category},
     )

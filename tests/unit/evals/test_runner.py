@@ -256,3 +256,39 @@ def test_config_validation(tmp_path: Path) -> None:
         EvalConfig(out=tmp_path, k=0)
     with pytest.raises(ConfigError, match="needs models"):
         asyncio.run(run_eval(SUITE, EvalConfig(out=tmp_path)))
+
+
+async def test_single_response_task_scores_the_first_response(tmp_path: Path) -> None:
+    spec = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Weather.",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    }
+    task = Task.single(
+        id="w",
+        tools=[spec],
+        prompt="Weather in Oslo?",
+        checks=[RequiredCalls(calls=[CallPattern(name="get_weather", args={"city": ["Oslo"]})], exact=True)],
+    ).model_copy(update={"single_response": True, "max_steps": 1})
+    # A model that would keep calling forever: only its first response may count.
+    model = FunctionModel(
+        lambda r: ModelResponse(tool_calls=[call("get_weather", city="Oslo")], finish_reason="tool_calls"),
+        name="m",
+    )
+    summary = await run_eval(
+        Suite(name="s", tasks=[task]),
+        EvalConfig(out=tmp_path, model_name="m"),
+        models=[model],
+        progress=io.StringIO(),
+    )
+    record = read_trials(tmp_path)[0]
+    assert summary["passed"] == 1
+    assert record.error is None and record.steps == 1 and record.tool_calls == 1
+    assert len(model.requests) == 1
