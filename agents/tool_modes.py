@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from agents.errors import ConfigError
-from agents.models.base import ModelRequest, ModelResponse, OutputSchema, ToolChoice
+from agents.models.base import ModelRequest, ModelResponse, ModelSettings, OutputSchema, ToolChoice
 from agents.models.profiles import ModelProfile, ToolMode
 from tools import ToolCall
 
@@ -81,9 +81,17 @@ def prepare(
         # Markers as single special tokens: what a trained model writes anyway, and what the
         # server's streaming parser needs to see a call.
         marker_token_ids=profile.marker_token_ids or None,
+        marker_bias=profile.grammar_marker_bias,
     )
+    settings = request.settings
+    if grammar.logit_bias:
+        settings = settings.merged(ModelSettings(logit_bias=grammar.logit_bias))
     return replace(
-        request, tools=list(specs), tool_choice="auto", structured_outputs=grammar.structured_outputs()
+        request,
+        tools=list(specs),
+        tool_choice="auto",
+        structured_outputs=grammar.structured_outputs(),
+        settings=settings,
     )
 
 

@@ -92,11 +92,15 @@ def function_schema(fn: Callable[..., Any], name: str, *, strict: bool = False) 
                 "Declare each argument as a named, typed parameter."
             )
         field = f"p{len(params)}"
-        default = ... if p.default is inspect.Parameter.empty else p.default
         extra: dict[str, Any] = {}
         if p.name in param_docs and not _has_description(hint):
             extra["description"] = param_docs[p.name]
-        fields[field] = (hint, pydantic.Field(default, alias=p.name, **extra))
+        if isinstance(p.default, FieldInfo):
+            # `x: float = Field(ge=5)`: its constraints (and default, if any) go with the type.
+            fields[field] = (Annotated[hint, p.default], pydantic.Field(alias=p.name, **extra))
+        else:
+            default = ... if p.default is inspect.Parameter.empty else p.default
+            fields[field] = (hint, pydantic.Field(default, alias=p.name, **extra))
         params.append(Param(p.name, field, p.kind is inspect.Parameter.POSITIONAL_ONLY))
 
     config = pydantic.ConfigDict(extra="forbid", strict=strict)

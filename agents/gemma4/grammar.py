@@ -51,8 +51,14 @@ _MARKER_TEXT = {
 #: Integer ranges up to this many values are listed exactly; wider ones only keep their sign.
 _MAX_ENUMERATED_RANGE = 1024
 
+# g4_safe is text without "<|" or "|>" (which vLLM's parser would read as markers), written as
+# a right-recursive state machine (after "<", after "|"). The same language as a repetition
+# of alternatives cost xgrammar 300-500 ms per token mask at Gemma's 262k vocabulary (it could
+# not precompute the masks); this form takes 0.02-0.04 ms (measured on this machine).
 _BASE_RULES = r"""
-g4_safe ::= ([^<|] | "<"+ [^<|] | "|"+ ([^<|>] | "<"+ [^<|]))* "|"* "<"*
+g4_safe ::= "" | [^<|] g4_safe | "<" g4_safe_lt | "|" g4_safe_bar
+g4_safe_lt ::= "" | [^<|] g4_safe | "<" g4_safe_lt
+g4_safe_bar ::= "" | [^<|>] g4_safe | "<" g4_safe_lt | "|" g4_safe_bar
 g4_str ::= g4_q g4_safe g4_q
 g4_uint ::= "0" | [1-9] [0-9]{0,17}
 g4_int ::= "-"? g4_uint

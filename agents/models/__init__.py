@@ -12,10 +12,11 @@ from agents.models.base import (
     Usage,
 )
 from agents.models.openai import OpenAIChatModel, RetryPolicy
-from agents.models.profiles import GEMMA4, GENERIC, ModelProfile, get_profile, profile_for
+from agents.models.profiles import GEMMA4, GEMMA4_LOCAL, GENERIC, ModelProfile, get_profile, profile_for
 
 __all__ = [
     "GEMMA4",
+    "GEMMA4_LOCAL",
     "GENERIC",
     "Model",
     "ModelProfile",

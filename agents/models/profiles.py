@@ -38,6 +38,9 @@ class ModelProfile:
     marker_token_ids: dict[str, int] = field(default_factory=dict)
     # Parses calls the server left in the text: (text without calls, calls).
     text_call_parser: TextCallParser | None = None
+    # Under the tool grammar, a logit bias on the call-end and string-delimiter tokens, for
+    # models that never learned their markers (they would not close a string otherwise).
+    grammar_marker_bias: float | None = None
 
     def prepare(self, request: ModelRequest) -> ModelRequest:
         """Apply the family's defaults and history rules to a request."""
@@ -104,17 +107,22 @@ GEMMA4 = ModelProfile(
     text_call_parser=_gemma4_text_calls,
 )
 
+# The project's offline CPU models speak the Gemma 4 format through a tokenizer whose marker
+# tokens were renamed from unused Gemma 3 ids: their weights never learned them. Same facts
+# as Gemma 4, plus the nudge the grammar needs to close strings and calls.
+GEMMA4_LOCAL = replace(GEMMA4, family="gemma4-local", grammar_marker_bias=8.0)
+
 GENERIC = ModelProfile(family="generic")
 
 # Patterns over the served model name, first match wins. The project's local CPU models
-# (scripts/setup-server) speak the Gemma 4 format: "tiny" is a random Gemma 4 network and
-# "gemma3-270m" is Gemma 3 270M base weights behind a Gemma 4 tokenizer and template.
+# (scripts/setup-server): "tiny" is a random Gemma 4 network and "gemma3-270m" is Gemma 3
+# 270M base weights behind a Gemma 4 tokenizer and template.
 _PATTERNS: list[tuple[re.Pattern[str], ModelProfile]] = [
+    (re.compile(r"^(tiny|gemma3-270m)$"), GEMMA4_LOCAL),
     (re.compile(r"gemma[-_ ]?4", re.I), GEMMA4),
-    (re.compile(r"^(tiny|gemma3-270m)$"), GEMMA4),
 ]
 
-PROFILES: dict[str, ModelProfile] = {"gemma4": GEMMA4, "generic": GENERIC}
+PROFILES: dict[str, ModelProfile] = {p.family: p for p in (GEMMA4, GEMMA4_LOCAL, GENERIC)}
 
 
 def profile_for(model_name: str) -> ModelProfile:

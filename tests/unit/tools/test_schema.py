@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from pydantic import BaseModel, Field
 
-from tools import ConfigError, RunContext, Tool, Toolset, tool
+from tools import ConfigError, RunContext, Tool, ToolArgumentsError, Toolset, tool
 
 
 class Unit(enum.Enum):
@@ -305,3 +305,16 @@ def test_draft7_schema_is_checked_as_draft7() -> None:
     schema = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "properties": {}}
     t = Tool.from_schema("d7", "Draft 7.", schema)
     assert t.validate({}) == {}
+
+
+def test_field_as_default_keeps_constraints_and_requiredness() -> None:
+    def f(a: int = Field(3, ge=1), b: str = Field(min_length=2)) -> None:
+        """F."""
+
+    t = Tool.from_function(f)
+    assert t.parameters["required"] == ["b"]
+    assert t.parameters["properties"]["a"] == {"type": "integer", "default": 3, "minimum": 1}
+    assert t.parameters["properties"]["b"]["minLength"] == 2
+    assert t.validate({"b": "xy"}) == {"b": "xy"}
+    with pytest.raises(ToolArgumentsError, match="greater than or equal to 1"):
+        t.validate({"a": 0, "b": "xy"})
