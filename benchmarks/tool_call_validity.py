@@ -10,6 +10,7 @@ prompts over the eight-tool toolbox (examples/toolbox.py) are sent in each mode:
   json           our JSON mode (JSON-schema constrained {"tool_calls": [...]}) , call required
   grammar        our Gemma 4 grammar (native calls, schema-exact), call required
 
+Each response is asked for one call (parallel calls off), so that max_tokens cuts none in two.
 A response is valid when it holds at least one call and every call names a tool of the
 toolbox with arguments our registry validates; for server and grammar modes the calls must
 also have come back from vLLM's gemma4 parser as `tool_calls`. Speed is completion tokens per
@@ -63,6 +64,7 @@ class ModeStats:
     requests: int = 0
     valid: int = 0
     server_parsed: int = 0
+    truncated: int = 0  # cut by max_tokens
     errors: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
@@ -96,10 +98,10 @@ async def one(
     tool_mode, choice = MODES[mode]
     base = ModelRequest(
         messages=[SystemMessage(content="Use the tools to act on the request."), UserMessage(content=prompt)],
-        settings=ModelSettings(temperature=1.0, seed=seed, max_tokens=max_tokens),
+        settings=ModelSettings(temperature=1.0, seed=seed, max_tokens=max_tokens, parallel_tool_calls=False),
     )
     request = tool_modes.prepare(
-        tool_mode, base, specs=toolset.specs(), tool_choice=choice, profile=model.profile
+        tool_mode, base, specs=toolset.specs(), tool_choice=choice, profile=model.profile, parallel=False
     )
     started = time.monotonic()
     try:
@@ -118,6 +120,7 @@ async def one(
     stats.completion_tokens += response.usage.output_tokens
     from_server = bool(response.tool_calls)
     stats.server_parsed += from_server
+    stats.truncated += response.finish_reason == "length"
     ok = all_valid(got.calls, toolset) and (from_server or tool_mode == "json")
     stats.valid += ok
     if not ok and len(stats.examples) < 3:
@@ -145,9 +148,9 @@ async def bench_server(base_url: str, n: int, concurrency: int, max_tokens: int)
 
 def table(results: dict[str, dict[str, ModeStats]]) -> str:
     lines = [
-        "| server model | mode | valid calls | parsed by vLLM | errors | tokens/s | vs unconstrained "
-        "| p50 s |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| server model | mode | valid calls | parsed by vLLM | cut by max_tokens | errors | tokens/s "
+        "| vs unconstrained | p50 s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, by_mode in results.items():
         base = by_mode["unconstrained"].tokens_per_s
@@ -156,7 +159,7 @@ def table(results: dict[str, dict[str, ModeStats]]) -> str:
             p50 = statistics.median(s.latencies) if s.latencies else 0.0
             lines.append(
                 f"| {name} | {mode} | {s.valid}/{s.requests} ({s.valid_share:.0%}) | {s.server_parsed} | "
-                f"{s.errors} | {s.tokens_per_s:.1f} | {ratio} | {p50:.2f} |"
+                f"{s.truncated} | {s.errors} | {s.tokens_per_s:.1f} | {ratio} | {p50:.2f} |"
             )
     return "\n".join(lines)
 
@@ -168,7 +171,7 @@ def main() -> int:
     )
     ap.add_argument("--requests", type=int, default=40, help="requests per mode and server")
     ap.add_argument("--concurrency", type=int, default=4)
-    ap.add_argument("--max-tokens", type=int, default=128)
+    ap.add_argument("--max-tokens", type=int, default=256)
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
     urls = args.base_url or ["http://127.0.0.1:8011/v1", "http://127.0.0.1:8012/v1"]

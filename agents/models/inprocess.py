@@ -107,7 +107,9 @@ class InProcessVLLMModel:
             completion = output.outputs[0]
         except (AttributeError, IndexError) as e:
             raise ModelResponseError(f"vLLM returned no completion: {output!r}") from e
-        text, reasoning = _split_thoughts(completion.text)
+        text, reasoning = completion.text, None
+        if self._profile.thought_splitter is not None:
+            text, reasoning = self._profile.thought_splitter(text)
         calls: list[ToolCall] = []
         if self._profile.text_call_parser is not None:
             text, calls = self._profile.text_call_parser(text)
@@ -137,19 +139,3 @@ class InProcessVLLMModel:
             yield TextDelta(response.text)
         yield response
 
-
-def _split_thoughts(text: str) -> tuple[str, str | None]:
-    """Take Gemma 4 thinking blocks (`<|channel>thought\\n...<channel|>`) out of the text."""
-    start, end = "<|channel>", "<channel|>"
-    thoughts: list[str] = []
-    out: list[str] = []
-    rest = text
-    while (i := rest.find(start)) != -1:
-        j = rest.find(end, i)
-        if j == -1:
-            break
-        out.append(rest[:i])
-        thoughts.append(rest[i + len(start) : j].removeprefix("thought").lstrip("\n"))
-        rest = rest[j + len(end) :]
-    out.append(rest)
-    return "".join(out), ("\n".join(thoughts) or None)

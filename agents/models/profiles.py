@@ -20,6 +20,7 @@ from tools import ToolCall
 
 ToolMode = Literal["server", "grammar", "json"]
 TextCallParser = Callable[[str], tuple[str, list[ToolCall]]]
+ThoughtSplitter = Callable[[str], tuple[str, str | None]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class ModelProfile:
     marker_token_ids: dict[str, int] = field(default_factory=dict)
     # Parses calls the server left in the text: (text without calls, calls).
     text_call_parser: TextCallParser | None = None
+    # Takes thinking blocks out of raw text: (text, thoughts). Servers do this with their
+    # reasoning parser; the in-process engine has none.
+    thought_splitter: ThoughtSplitter | None = None
     # Under the tool grammar, a logit bias on the call-end and string-delimiter tokens, for
     # models that never learned their markers (they would not close a string otherwise).
     grammar_marker_bias: float | None = None
@@ -81,6 +85,22 @@ def _gemma4_text_calls(text: str) -> tuple[str, list[ToolCall]]:
     return extract_calls(text)
 
 
+def _gemma4_thoughts(text: str) -> tuple[str, str | None]:
+    from agents.gemma4 import ThoughtSegment, parse
+
+    segments = parse(text, strict=False)
+    thoughts = [s.text for s in segments if isinstance(s, ThoughtSegment)]
+    if not thoughts:
+        return text, None
+    # Calls stay in the text for the call parser; only the thinking blocks go.
+    rest = [s for s in segments if not isinstance(s, ThoughtSegment)]
+    from agents.gemma4 import CallSegment
+    from agents.gemma4.render import render_tool_call
+
+    out = "".join(render_tool_call(s.call) if isinstance(s, CallSegment) else s.text for s in rest)
+    return out, "\n".join(thoughts)
+
+
 GEMMA4 = ModelProfile(
     family="gemma4",
     # Model card defaults.
@@ -105,6 +125,7 @@ GEMMA4 = ModelProfile(
         "thought_end": 101,
     },
     text_call_parser=_gemma4_text_calls,
+    thought_splitter=_gemma4_thoughts,
 )
 
 # The project's offline CPU models speak the Gemma 4 format through a tokenizer whose marker

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,8 +53,11 @@ def tiny_url() -> Iterator[str]:
         ServerConfig("tiny", port=_free_port()), log=ROOT / ".vllm" / "logs" / "pytest-tiny.log"
     )
     server.start()
+    # A pytest killed by SIGTERM runs no finally blocks: stop the server on the way out.
+    previous = signal.signal(signal.SIGTERM, lambda *_: (server.stop(), sys.exit(143)))
     try:
         asyncio.run(server.wait_healthy(600))
         yield server.base_url
     finally:
         server.stop()
+        signal.signal(signal.SIGTERM, previous)
