@@ -138,4 +138,3 @@ class InProcessVLLMModel:
         if response.text:
             yield TextDelta(response.text)
         yield response
-
