@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cpu", action="store_true", help="force CPU flags (detected otherwise)")
     s.add_argument("--vllm", default=None, help="path of the vllm executable")
     s.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for /health")
-    s.add_argument("vllm_args", nargs=argparse.REMAINDER, help="after --: passed to vllm serve")
+    s.epilog = "Arguments after `--` go to `vllm serve` unchanged."
     s.set_defaults(func=_serve)
 
     r = sub.add_parser("run", help="run an agent once and print its calls and answer")
@@ -142,11 +142,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse the command line; for `serve`, everything after `--` is kept for `vllm serve`.
+
+    (argparse's REMAINDER would also swallow the options that follow the model name.)
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passthrough: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, passthrough = argv[:cut], argv[cut + 1 :]
+    args = build_parser().parse_args(argv)
+    if passthrough and args.command != "serve":
+        raise SystemExit(f"agents {args.command}: unexpected arguments after --: {passthrough}")
+    args.vllm_args = passthrough
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "vllm_args", None) and args.vllm_args[0] == "--":
-        args.vllm_args = args.vllm_args[1:]
+    args = parse_args(argv)
     try:
         return int(args.func(args))
     except AgentsError as e:
