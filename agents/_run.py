@@ -147,6 +147,13 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
             yield event
         assert response is not None
         got = tool_modes.extract(state.tool_mode, response, state.model.profile)
+        if got.calls and response.finish_reason == "length":
+            # Cut off by max_tokens: the calls may be fragments that still validate. Never run them.
+            problem = (
+                "it was cut off at the token limit before it was complete, so it was not run. "
+                "Write a shorter call."
+            )
+            got = replace(got, calls=[], problem=problem)
 
         if got.calls:
             state.messages.append(

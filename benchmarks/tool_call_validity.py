@@ -11,7 +11,8 @@ prompts over the eight-tool toolbox (examples/toolbox.py) are sent in each mode:
   grammar        our Gemma 4 grammar (native calls, schema-exact), call required
 
 Each response is asked for one call (parallel calls off), so that max_tokens cuts none in two.
-A response is valid when it holds at least one call and every call names a tool of the
+A response is valid when it was not cut by max_tokens (vLLM returns a cut call's fragment as
+a call; the client reports it cut), holds at least one call, and every call names a tool of the
 toolbox with arguments our registry validates; for server and grammar modes the calls must
 also have come back from vLLM's gemma4 parser as `tool_calls`. Speed is completion tokens per
 second of request time, the modes interleaved round by round so that load drifts hit all
@@ -120,8 +121,9 @@ async def one(
     stats.completion_tokens += response.usage.output_tokens
     from_server = bool(response.tool_calls)
     stats.server_parsed += from_server
-    stats.truncated += response.finish_reason == "length"
-    ok = all_valid(got.calls, toolset) and (from_server or tool_mode == "json")
+    cut = response.finish_reason == "length"  # the client reports a call cut by max_tokens as such
+    stats.truncated += cut
+    ok = not cut and all_valid(got.calls, toolset) and (from_server or tool_mode == "json")
     stats.valid += ok
     if not ok and len(stats.examples) < 3:
         stats.examples.append((response.text or str(response.tool_calls))[:200])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agents.errors import ModelResponseError
@@ -162,6 +162,21 @@ def response_from_wire(data: Any) -> ModelResponse:
         raise ModelResponseError(
             f"Unexpected chat-completions response shape ({type(e).__name__}: {e}): {str(data)[:500]}"
         ) from e
+
+
+def mark_cut(response: ModelResponse, max_tokens: int | None) -> ModelResponse:
+    """Report a response that used up `max_tokens` as cut ("length"), whatever the server said.
+
+    vLLM's tool parsers report "tool_calls" for a call that `max_tokens` cut off and return the
+    call's fragment as if it were whole; a cut call must never run.
+    """
+    if (
+        max_tokens is not None
+        and response.finish_reason != "length"
+        and response.usage.output_tokens >= max_tokens
+    ):
+        return replace(response, finish_reason="length")
+    return response
 
 
 @dataclass

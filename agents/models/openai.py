@@ -13,7 +13,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from agents.errors import AgentsError, ConfigError, ModelHTTPError, ModelResponseError, ModelUnreachable
-from agents.models._wire import StreamAccumulator, request_to_wire, response_from_wire
+from agents.models._wire import StreamAccumulator, mark_cut, request_to_wire, response_from_wire
 from agents.models.base import ModelRequest, ModelResponse, StreamItem
 from agents.models.profiles import ModelProfile, get_profile, profile_for
 
@@ -166,8 +166,10 @@ class OpenAIChatModel:
             reraise=True,
         )
 
-    def _body(self, request: ModelRequest, *, stream: bool) -> dict[str, Any]:
-        return request_to_wire(self._name, self._profile.prepare(request), stream=stream)
+    def _body(self, request: ModelRequest, *, stream: bool) -> tuple[dict[str, Any], int | None]:
+        """The wire body, and the `max_tokens` it asks for (to tell a cut response)."""
+        prepared = self._profile.prepare(request)
+        return request_to_wire(self._name, prepared, stream=stream), prepared.settings.max_tokens
 
     def _raise_for_status(self, response: httpx.Response, attempts: int) -> None:
         if response.status_code < 400:
@@ -183,7 +185,7 @@ class OpenAIChatModel:
         return ModelUnreachable(self.base_url, attempts, e)
 
     async def request(self, request: ModelRequest) -> ModelResponse:
-        body = self._body(request, stream=False)
+        body, max_tokens = self._body(request, stream=False)
         timeout = request.settings.timeout_s
         attempts = 0
         try:
@@ -202,10 +204,10 @@ class OpenAIChatModel:
             data = r.json()
         except ValueError as e:
             raise ModelResponseError(f"Server returned invalid JSON: {r.text[:300]}") from e
-        return response_from_wire(data)
+        return mark_cut(response_from_wire(data), max_tokens)
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
-        body = self._body(request, stream=True)
+        body, max_tokens = self._body(request, stream=True)
         acc = StreamAccumulator()
         attempts = 0
         # Retries cover only getting the stream started: once deltas went out, a retry
@@ -246,4 +248,4 @@ class OpenAIChatModel:
             raise ModelResponseError(f"Stream from {self.base_url} broke off: {type(e).__name__}: {e}") from e
         finally:
             await response.aclose()
-        yield acc.response()
+        yield mark_cut(acc.response(), max_tokens)

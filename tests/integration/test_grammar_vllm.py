@@ -41,6 +41,8 @@ def request(i: int, model: OpenAIChatModel, tool_choice: str = "required") -> Mo
 
 
 def problems(i: int, response: ModelResponse) -> list[str]:
+    if response.finish_reason == "length":  # vLLM returns a cut call's fragment as a whole call
+        return [f"#{i}: cut by max_tokens: {response.tool_calls}"[:300]]
     if not response.tool_calls:
         return [f"#{i}: no tool_calls (finish {response.finish_reason}); text {response.text[:120]!r}"]
     found = []

@@ -250,3 +250,32 @@ async def test_events_are_ordered() -> None:
     ]
     assert isinstance(result.events[2], ModelResponded)
     assert isinstance(result.events[4], ToolCallFinished)
+
+
+async def test_call_cut_by_max_tokens_is_not_run_and_the_model_is_told() -> None:
+    ran: list[str] = []
+
+    def note(text: str) -> str:
+        """Keep a note.
+
+        Args:
+            text: The note.
+        """
+        ran.append(text)
+        return "kept"
+
+    cut = ModelResponse(tool_calls=[call("note", text="half a sen")], finish_reason="length")
+    model = ScriptedModel([cut, call("note", text="short"), "done"])
+    result = await Agent(model, tools=[note]).run("note something")
+    assert ran == ["short"]  # the fragment never ran
+    told = [m for m in result.messages if isinstance(m, UserMessage) and "cut off" in str(m.content)]
+    assert len(told) == 1 and "token limit" in str(told[0].content)
+    assert result.output == "done"
+
+
+async def test_calls_cut_every_time_end_in_a_typed_error() -> None:
+    cut = ModelResponse(tool_calls=[call("add", a=1, b=2)], finish_reason="length")
+    agent = Agent(ScriptedModel([cut] * 10), tools=[add], format_retries=2)
+    with pytest.raises(ToolRetriesExceeded, match="cut off") as info:
+        await agent.run("add")
+    assert trace_of(info.value) is not None

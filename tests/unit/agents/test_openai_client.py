@@ -250,3 +250,44 @@ async def test_unit_tests_block_real_requests() -> None:
 
     with pytest.raises(AgentsError, match="blocked"):
         await OpenAIChatModel("m", base_url="http://127.0.0.1:9").request(req())
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_call_that_used_up_max_tokens_is_reported_cut(stream: bool) -> None:
+    # vLLM says "tool_calls" for a call that max_tokens cut, and returns the fragment.
+    call_wire = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"a": "par'}}
+    usage = {"prompt_tokens": 5, "completion_tokens": 16}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if not json.loads(request.content).get("stream"):
+            return httpx.Response(
+                200,
+                json={
+                    "model": "m",
+                    "choices": [
+                        {
+                            "message": {"role": "assistant", "content": None, "tool_calls": [call_wire]},
+                            "finish_reason": "tool_calls",
+                        }
+                    ],
+                    "usage": usage,
+                },
+            )
+        chunks = [
+            {"model": "m", "choices": [{"delta": {"tool_calls": [{"index": 0, **call_wire}]}}]},
+            {"model": "m", "choices": [{"delta": {}, "finish_reason": "tool_calls"}]},
+            {"model": "m", "choices": [], "usage": usage},
+        ]
+        body = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+    model = model_with(handler)
+    for max_tokens, expected in ((16, "length"), (17, "tool_calls")):
+        request = req(settings=ModelSettings(max_tokens=max_tokens))
+        if stream:
+            items = [item async for item in model.stream(request)]
+            response = items[-1]
+            assert isinstance(response, ModelResponse)
+        else:
+            response = await model.request(request)
+        assert response.finish_reason == expected
