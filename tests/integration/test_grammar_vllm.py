@@ -109,4 +109,6 @@ async def test_named_tool_and_auto(tiny_url: str) -> None:
     # Under "auto" the model may answer in text; whatever calls it writes still validate.
     for i in range(4):
         response = await model.request(request(i, model, tool_choice="auto"))
-        assert not [p for p in problems(i, response) if "no tool_calls" not in p]
+        if not response.tool_calls:
+            continue  # text (possibly cut by max_tokens) is a fair answer under "auto"
+        assert not problems(i, response)
