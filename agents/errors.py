@@ -3,7 +3,8 @@
     AgentsError
     ├── ConfigError
     ├── ToolError: UnknownToolError, ToolArgumentsError, ToolFatalError, ToolRetriesExceeded
-    ├── ModelError: ModelUnreachable, ModelHTTPError, ModelResponseError
+    ├── ModelError: ModelUnreachable, ModelTimeout, ModelHTTPError (ContextLengthExceeded),
+    │               ModelResponseError
     ├── UsageLimitExceeded
     └── OutputValidationError
 
@@ -35,10 +36,12 @@ if TYPE_CHECKING:
 __all__ = [
     "AgentsError",
     "ConfigError",
+    "ContextLengthExceeded",
     "ModelError",
     "ModelHTTPError",
     "ModelResponseError",
     "ModelRetry",
+    "ModelTimeout",
     "ModelUnreachable",
     "OutputValidationError",
     "RunTrace",
@@ -102,6 +105,29 @@ class ModelHTTPError(ModelError):
         super().__init__(
             f"Model server {url} answered HTTP {status} after {attempts} attempt(s): {message}.{hint}"
         )
+
+
+class ModelTimeout(ModelError):
+    """A live server did not answer within the client's timeout (not a connection failure)."""
+
+    def __init__(self, url: str, timeout_s: float | None, attempts: int, phase: str = "read") -> None:
+        self.url = url
+        self.timeout_s = timeout_s
+        self.attempts = attempts
+        self.phase = phase
+        limit = f"{timeout_s:g} s" if timeout_s is not None else "its"
+        super().__init__(
+            f"Model server at {url} did not answer within the {phase} timeout ({limit}) after "
+            f"{attempts} attempt(s). The server is reachable but slow: raise timeout_s on the model, "
+            "lower max_tokens, or check the server's load."
+        )
+
+
+class ContextLengthExceeded(ModelHTTPError):
+    """The prompt plus `max_tokens` does not fit the server's context window (HTTP 400).
+
+    Deterministic: retrying the same request fails the same way, so it is never retried.
+    """
 
 
 class ModelResponseError(ModelError):

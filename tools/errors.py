@@ -11,7 +11,13 @@ from typing import Any
 
 
 class AgentsError(Exception):
-    """Root of every error the framework raises on purpose."""
+    """Root of every error the framework raises on purpose.
+
+    `trace` is filled in one place, by the run loop, when the error ends a run: it is then an
+    `agents.errors.RunTrace` holding what the run had done (messages, events, usage).
+    """
+
+    trace: Any = None
 
 
 class ConfigError(AgentsError):
