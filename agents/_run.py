@@ -117,7 +117,7 @@ async def iterate(state: RunState[T], *, stream: bool) -> AsyncIterator[Event]:
         async for event in _steps(state, stream):
             yield event
     except AgentsError as e:
-        e.trace = state.trace()  # type: ignore[attr-defined]
+        e.trace = state.trace()
         raise
 
 
