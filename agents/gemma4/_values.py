@@ -18,6 +18,9 @@ _WHITESPACE = " \t\r\n"
 _BARE_END = ",}]"
 #: Deeper nesting than any real tool takes; stops hostile text from exhausting the stack.
 MAX_DEPTH = 64
+#: Longest integer read as a number: Python refuses to convert longer digit strings (4,300 by
+#: default, `sys.get_int_max_str_digits`), and no tool argument needs one.
+MAX_INT_DIGITS = 4000
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
 
 
@@ -117,9 +120,11 @@ class CallReader:
             if m:
                 self.i = m.end()
                 self._check_scalar_end(start)
-                number = float(m.group()) if any(ch in m.group() for ch in ".eE") else int(m.group())
-                if isinstance(number, float) and not math.isfinite(number):
-                    raise self.fail("a finite number", at=start)
+                number = _number(m.group())
+                if number is None:
+                    raise self.fail(
+                        f"a finite number (an integer of at most {MAX_INT_DIGITS} digits)", at=start
+                    )
                 return number
             for word, val in _LITERALS.items():
                 if self.text.startswith(word, start):
@@ -231,11 +236,17 @@ def _typed_bare(raw: str) -> Any:
     if raw in _LITERALS:
         return _LITERALS[raw]
     if NUMBER.fullmatch(raw):
-        number = float(raw) if any(ch in raw for ch in ".eE") else int(raw)
-        if isinstance(number, float) and not math.isfinite(number):
-            return raw  # vLLM keeps a non-finite number as text too
-        return number
+        number = _number(raw)
+        return raw if number is None else number  # vLLM keeps a non-finite number as text too
     return raw
+
+
+def _number(raw: str) -> int | float | None:
+    """A JSON number's value; None when it is not finite or has too many digits to convert."""
+    if not any(ch in raw for ch in ".eE"):
+        return int(raw) if len(raw.lstrip("-")) <= MAX_INT_DIGITS else None
+    number = float(raw)
+    return number if math.isfinite(number) else None
 
 
 def read_call(text: str, base: int, *, strict: bool) -> tuple[str, dict[str, Any]]:

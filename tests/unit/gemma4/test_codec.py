@@ -161,6 +161,19 @@ def test_deep_nesting_is_a_parse_error_not_a_crash() -> None:
         parse(raw)
 
 
+def test_integers_too_long_to_convert_are_parse_errors_or_text() -> None:
+    # Python refuses int() of more than 4,300 digits with a ValueError; the codec must not leak it.
+    digits = "7" * 5000
+    raw = f"<|tool_call>call:f{{a:{digits},b:-{digits}}}<tool_call|>"
+    with pytest.raises(Gemma4ParseError, match="digits"):
+        parse(raw, strict=True)
+    # Lenient reading keeps it as text, as it keeps a non-finite number.
+    assert calls_of(parse(raw)) == [("f", {"a": digits, "b": "-" + digits})]
+    assert calls_of(parse("<|tool_call>call:f{a:" + "7" * 4000 + "}<tool_call|>", strict=True)) == [
+        ("f", {"a": int("7" * 4000)})
+    ]
+
+
 def test_extract_calls_without_calls_keeps_text() -> None:
     assert extract_calls("  just text ") == ("  just text ", [])
 
