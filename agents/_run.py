@@ -9,18 +9,28 @@ is behind the toolset. Events are yielded as they happen; `Agent.run` just drain
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from agents import tool_modes
-from agents.errors import AgentsError, OutputValidationError, RunTrace, ToolRetriesExceeded
+from agents.errors import (
+    AgentsError,
+    OutputValidationError,
+    ResponseTruncated,
+    RunTrace,
+    ToolRetriesExceeded,
+    UsageLimitExceeded,
+)
 from agents.events import (
     STREAM_ONLY,
     Event,
     ModelResponded,
     OutputRetry,
+    ResponseCut,
     RunFinished,
     RunStarted,
     StepStarted,
@@ -35,6 +45,17 @@ from agents.usage import RunUsage, UsageLimits
 from tools import RunContext, Toolset
 
 T = TypeVar("T")
+X = TypeVar("X")
+#: Retries after a response cut at max_tokens: one, asking for a shorter reply. More with the
+#: same budget would be cut the same way.
+CUT_RETRIES = 1
+_CUT_CALL = (
+    "it was cut off at the token limit before it was complete, so it was not run. Write a shorter call."
+)
+_CUT_ANSWER = (
+    "Your answer was cut off at the token limit before it was complete. "
+    "Answer again, shorter: only the JSON value, with no text around it."
+)
 
 
 @dataclass
@@ -60,6 +81,7 @@ class RunState(Generic[T]):
     usage: RunUsage = field(default_factory=RunUsage)
     started: float = field(default_factory=time.monotonic)
     format_problems: int = 0
+    cuts: int = 0  # responses cut at max_tokens in a row
     tool_retries: dict[str, int] = field(default_factory=dict)  # shared by every step's context
     result: T | None = None
 
@@ -79,6 +101,10 @@ class RunState(Generic[T]):
             messages=list(self.messages),
             retries=self.tool_retries,
         )
+
+    def max_tokens(self) -> int | None:
+        """The max_tokens the requests ask for (the run's settings over the profile's defaults)."""
+        return self.model.profile.default_settings.merged(self.settings).max_tokens
 
     def request(self, tool_choice: ToolChoice, *, final: bool = False) -> ModelRequest:
         base = ModelRequest(
@@ -101,14 +127,35 @@ class RunState(Generic[T]):
         )
 
 
+async def _in_time(state: RunState[Any], start: Callable[[], Awaitable[X]]) -> X:
+    """`start()` awaited within what is left of `max_wall_time_s`; cancelled when that runs out."""
+    limit = state.limits.max_wall_time_s
+    state.limits.check_time(time.monotonic() - state.started)
+    if limit is None:
+        return await start()
+    try:
+        async with asyncio.timeout(limit - (time.monotonic() - state.started)) as deadline:
+            return await start()
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+        raise UsageLimitExceeded("max_wall_time_s", time.monotonic() - state.started, limit) from None
+
+
 async def _ask(state: RunState[Any], request: ModelRequest, stream: bool) -> AsyncIterator[Any]:
     """One model request: deltas (streaming only), then the complete response."""
     state.limits.check_before_request(state.usage, time.monotonic() - state.started)
     if not stream:
-        yield await state.model.request(request)
+        yield await _in_time(state, partial(state.model.request, request))
         return
-    async for item in state.model.stream(request):
-        yield item
+    items = aiter(state.model.stream(request))
+    try:
+        while (item := await _in_time(state, partial(anext, items, None))) is not None:
+            yield item
+    finally:
+        close = getattr(items, "aclose", None)
+        if close is not None:
+            await close()
 
 
 async def iterate(state: RunState[T], *, stream: bool) -> AsyncIterator[Event]:
@@ -132,6 +179,9 @@ async def _respond(state: RunState[T], request: ModelRequest, step: int, stream:
     state.usage.add_response(response.usage)
     state.limits.check_tokens(state.usage)
     yield state.emit(ModelResponded(step, response))
+    state.cuts = state.cuts + 1 if response.finish_reason == "length" else 0
+    if state.cuts:
+        yield state.emit(ResponseCut(step, state.max_tokens()))
 
 
 async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
@@ -140,28 +190,27 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
     while True:
         step = state.usage.requests + 1
         yield state.emit(StepStarted(step))
+        request = state.request(tool_choice)
         response = None
-        async for event in _respond(state, state.request(tool_choice), step, stream):
+        async for event in _respond(state, request, step, stream):
             if isinstance(event, ModelResponded):
                 response = event.response
             yield event
         assert response is not None
-        got = tool_modes.extract(state.tool_mode, response, state.model.profile)
-        if got.calls and response.finish_reason == "length":
+        got = tool_modes.extract(state.tool_mode, response, state.model.profile, request)
+        if state.cuts and (got.calls or got.problem is not None):
             # Cut off by max_tokens: the calls may be fragments that still validate. Never run them.
-            problem = (
-                "it was cut off at the token limit before it was complete, so it was not run. "
-                "Write a shorter call."
-            )
-            got = replace(got, calls=[], problem=problem)
+            got = replace(got, calls=[], problem=_CUT_CALL)
 
         if got.calls:
+            state.limits.check_tool_calls(state.usage, len(got.calls))  # before any of them runs
             state.messages.append(
                 AssistantMessage(text=got.text, tool_calls=got.calls, reasoning=response.reasoning)
             )
             for call in got.calls:
                 yield state.emit(ToolCallStarted(step, call))
-            results = await state.toolset.run_calls(got.calls, state.context(step))
+            run = partial(state.toolset.run_calls, got.calls, state.context(step))
+            results = await _in_time(state, run)
             state.usage.tool_calls += len(got.calls)
             for result in results:
                 state.messages.append(
@@ -178,6 +227,8 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
         if got.problem is not None:
             # A call the model tried to write but that could not be read: say why, retry.
             state.format_problems += 1
+            if state.cuts and (state.cuts > CUT_RETRIES or state.format_problems > state.format_retries):
+                raise ResponseTruncated("reply", state.max_tokens(), state.cuts)
             if state.format_problems > state.format_retries:
                 raise ToolRetriesExceeded("(unreadable call)", state.format_problems, got.problem)
             state.messages.append(AssistantMessage(text=response.text, reasoning=response.reasoning))
@@ -215,9 +266,17 @@ async def _final_output(state: RunState[T], stream: bool) -> AsyncIterator[Event
             state.result = value
             yield state.emit(RunFinished(value))
             return
-        problems = found
-        state.messages.append(UserMessage(content=state.output.retry_prompt(problems)))
+        problems = found if not state.cuts else _cut_problem(state.max_tokens())
+        if state.cuts and (state.cuts > CUT_RETRIES or attempt == state.output_retries):
+            raise ResponseTruncated("answer", state.max_tokens(), state.cuts)
+        retry = _CUT_ANSWER if state.cuts else state.output.retry_prompt(problems)
+        state.messages.append(UserMessage(content=retry))
     raise OutputValidationError(state.output.type_name, problems, state.output_retries + 1)
+
+
+def _cut_problem(max_tokens: int | None) -> str:
+    limit = f"max_tokens={max_tokens}" if max_tokens is not None else "the server's default max_tokens"
+    return f"The answer was cut off at the token limit ({limit}) before it was complete."
 
 
 def initial_messages(

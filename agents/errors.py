@@ -6,6 +6,7 @@
     ├── ModelError: ModelUnreachable, ModelTimeout, ModelHTTPError (ContextLengthExceeded),
     │               ModelResponseError
     ├── UsageLimitExceeded
+    ├── ResponseTruncated
     └── OutputValidationError
 
 Errors raised during a run carry the partial trace in `.trace` (a `RunTrace`), so a failed
@@ -44,6 +45,7 @@ __all__ = [
     "ModelTimeout",
     "ModelUnreachable",
     "OutputValidationError",
+    "ResponseTruncated",
     "RunTrace",
     "ToolArgumentsError",
     "ToolError",
@@ -144,6 +146,22 @@ class UsageLimitExceeded(AgentsError):
         super().__init__(
             f"Usage limit {limit} exceeded: {value:g} > {maximum:g}. "
             "The partial run is in the error's .trace; raise the limit in UsageLimits if it is expected."
+        )
+
+
+class ResponseTruncated(AgentsError):
+    """Responses were cut off at `max_tokens` in a row: a cut call is never run, a cut answer
+    does not parse, and asking again with the same budget gets the same cut."""
+
+    def __init__(self, what: str, max_tokens: int | None, times: int) -> None:
+        self.what = what
+        self.max_tokens = max_tokens
+        self.times = times
+        limit = f"max_tokens={max_tokens}" if max_tokens is not None else "the server's default max_tokens"
+        super().__init__(
+            f"The model's {what} was cut off at the token limit ({limit}) {times} time(s) in a row, "
+            "so it could not be used. Raise max_tokens: ModelSettings(max_tokens=...) on the agent "
+            "or the run, or --max-tokens on the command line."
         )
 
 

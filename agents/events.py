@@ -50,6 +50,19 @@ class OutputRetry:
 
 
 @dataclass(frozen=True)
+class ResponseCut:
+    """The response used up `max_tokens` (None: the server's default) and was cut off.
+
+    A cut call is never run; the model is asked once for a shorter reply, and a second cut in a
+    row ends the run with `ResponseTruncated`. A cut text answer is kept as it is. If this
+    happens often, raise max_tokens (`ModelSettings(max_tokens=...)`, `--max-tokens`).
+    """
+
+    step: int
+    max_tokens: int | None
+
+
+@dataclass(frozen=True)
 class RunFinished:
     output: Any
 
@@ -61,6 +74,7 @@ Event = (
     | ToolCallStarted
     | ToolCallFinished
     | OutputRetry
+    | ResponseCut
     | RunFinished
     | TextDelta
     | ReasoningDelta
@@ -74,6 +88,7 @@ __all__ = [
     "ModelResponded",
     "OutputRetry",
     "ReasoningDelta",
+    "ResponseCut",
     "RunFinished",
     "RunStarted",
     "StepStarted",

@@ -16,14 +16,18 @@ import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
-from agents.errors import ConfigError
+from agents.errors import AgentsError, ConfigError
 from agents.models.base import ModelRequest, ModelResponse, ModelSettings, OutputSchema, ToolChoice
 from agents.models.profiles import ModelProfile, ToolMode
 from tools import ToolCall
 
 TOOL_MODES: tuple[ToolMode, ...] = ("server", "grammar", "json")
+#: Deeper nesting in a call's arguments than any real tool takes (the native codec's bound too);
+#: deeper JSON would exhaust the stack wherever it is decoded, validated or serialised.
+MAX_ARGUMENT_DEPTH = 64
+Constraint = Literal["json", "grammar"]
 _json_ids = itertools.count(1)
 
 
@@ -95,21 +99,41 @@ def prepare(
     )
 
 
-def extract(mode: ToolMode, response: ModelResponse, profile: ModelProfile) -> Extracted:
-    """Read the calls out of a response."""
-    if mode == "json" and not response.tool_calls:
-        return _extract_json(response.text)
-    if response.tool_calls:
-        return Extracted(response.text, list(response.tool_calls))
-    if profile.text_call_parser is not None:
-        from agents.gemma4 import ParseError
+def constraint(request: ModelRequest) -> Constraint | None:
+    """The call constraint `prepare` attached to `request`.
 
+    "json": the reply is one `{"tool_calls"|"answer"}` object; "grammar": native calls under a
+    grammar; None: nothing about calls (no tools, tool_choice "none", server mode), so the
+    reply is free text or, with an output type, the answer under its own schema.
+    """
+    if not request.structured_outputs:
+        return None
+    return "json" if "json" in request.structured_outputs else "grammar"
+
+
+def extract(
+    mode: ToolMode, response: ModelResponse, profile: ModelProfile, request: ModelRequest
+) -> Extracted:
+    """Read the calls out of a response to `request` (as `prepare` made it).
+
+    Never raises for anything the model wrote: what cannot be read comes back as `problem`.
+    """
+    if response.tool_calls:
+        got = Extracted(response.text, list(response.tool_calls))
+    elif mode == "json" and constraint(request) == "json":
+        got = _extract_json(response.text)
+    elif profile.text_call_parser is not None:
         try:
             text, calls = profile.text_call_parser(response.text)
-        except ParseError as e:
-            return Extracted(response.text, [], problem=str(e))
-        return Extracted(text, calls)
-    return Extracted(response.text, [])
+        except Exception as e:  # a parser of model text fails on bad text, whatever it raises
+            return Extracted(response.text, [], problem=_unreadable(e))
+        got = Extracted(text, calls)
+    else:
+        got = Extracted(response.text, [])
+    problems = [p for p in map(_check_arguments, got.calls) if p is not None]
+    if problems:
+        return Extracted(response.text, [], problem=" ".join(problems))
+    return got
 
 
 def json_mode_schema(
@@ -157,25 +181,81 @@ def json_mode_schema(
     return {"anyOf": [calls_branch, answer_branch]}
 
 
+_SHAPE = 'Reply with one JSON object: {"tool_calls": [{"name": ..., "arguments": {...}}]} or {"answer": ...}.'
+
+
 def _extract_json(text: str) -> Extracted:
     try:
         data = json.loads(text)
-    except ValueError as e:
+    except RecursionError:
         return Extracted(
-            text, [], problem=f"Your reply was not valid JSON ({e}). Reply with one JSON object."
+            text, [], problem=f"Your reply nests deeper than {MAX_ARGUMENT_DEPTH} levels. {_SHAPE}"
         )
-    if isinstance(data, dict) and isinstance(data.get("tool_calls"), list):
-        calls = [
-            ToolCall(
-                id=f"json_call_{next(_json_ids)}",
-                name=str(c.get("name", "")),
-                arguments=c.get("arguments") or {},
-            )
-            for c in data["tool_calls"]
-            if isinstance(c, dict)
-        ]
-        return Extracted("", calls)
+    except ValueError as e:
+        return Extracted(text, [], problem=f"Your reply was not valid JSON ({_unreadable(e)}). {_SHAPE}")
+    if _depth(data) > MAX_ARGUMENT_DEPTH + 3:  # the object, its list and the call around the arguments
+        return Extracted(
+            text, [], problem=f"Your reply nests deeper than {MAX_ARGUMENT_DEPTH} levels. {_SHAPE}"
+        )
+    if isinstance(data, dict) and "tool_calls" in data:
+        wanted = data["tool_calls"]
+        if not (isinstance(wanted, list) and wanted and all(_is_call(c) for c in wanted)):
+            return Extracted(text, [], problem=f'"tool_calls" must be a list of calls. {_SHAPE}')
+        return Extracted("", [_json_call(c) for c in wanted])
     if isinstance(data, dict) and "answer" in data:
         answer = data["answer"]
         return Extracted(answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False), [])
-    return Extracted(text, [], problem='Reply with {"tool_calls": [...]} or {"answer": ...}.')
+    return Extracted(text, [], problem=_SHAPE)
+
+
+def _is_call(c: Any) -> bool:
+    return isinstance(c, dict) and isinstance(c.get("name"), str)
+
+
+def _json_call(c: dict[str, Any]) -> ToolCall:
+    arguments = c.get("arguments")
+    if arguments is None:
+        arguments = {}
+    elif not isinstance(arguments, dict):
+        arguments = json.dumps(arguments)  # as JSON text, the toolset says what it should be
+    return ToolCall(id=f"json_call_{next(_json_ids)}", name=c["name"], arguments=arguments)
+
+
+def _check_arguments(call: ToolCall) -> str | None:
+    """Why a call's arguments cannot go to the toolset at all, or None.
+
+    Everything else wrong with them (bad JSON, wrong types) is the toolset's to explain.
+    """
+    too_deep = f"The arguments of `{call.name}` nest deeper than {MAX_ARGUMENT_DEPTH} levels."
+    value: Any = call.arguments
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return None
+        except RecursionError:
+            return too_deep
+        except ValueError as e:  # an integer with more digits than Python converts
+            return f"The arguments of `{call.name}` could not be read: {_unreadable(e)}."
+    return too_deep if _depth(value) > MAX_ARGUMENT_DEPTH else None
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and dicts nest in `value` (a scalar is 0); stops counting past the bound."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list) and level <= MAX_ARGUMENT_DEPTH + 3:
+            deepest = max(deepest, level + 1)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _unreadable(e: BaseException) -> str:
+    """An exception from reading model text, as one short line for the model."""
+    if isinstance(e, AgentsError):
+        return str(e)  # the codec's own errors say where and what
+    first = str(e).split("; use ")[0].strip()  # drop Python's advice on sys settings
+    first = f"{type(e).__name__}: {first}" if first else type(e).__name__
+    return first if len(first) <= 300 else first[:300] + "..."

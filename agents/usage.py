@@ -47,6 +47,11 @@ class UsageLimits:
         if self.max_wall_time_s is not None and elapsed_s > self.max_wall_time_s:
             raise UsageLimitExceeded("max_wall_time_s", elapsed_s, self.max_wall_time_s)
 
+    def check_tool_calls(self, usage: RunUsage, calls: int) -> None:
+        """Before running a batch of `calls`: would it take the run past `max_tool_calls`?"""
+        if self.max_tool_calls is not None and usage.tool_calls + calls > self.max_tool_calls:
+            raise UsageLimitExceeded("max_tool_calls", usage.tool_calls + calls, self.max_tool_calls)
+
     def check_tokens(self, usage: RunUsage) -> None:
         for name, value, maximum in (
             ("max_input_tokens", usage.input_tokens, self.max_input_tokens),

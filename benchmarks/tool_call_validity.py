@@ -114,7 +114,7 @@ async def one(
             stats.examples.append(f"error: {e}"[:200])
         return
     elapsed = time.monotonic() - started
-    got = tool_modes.extract(tool_mode, response, model.profile)
+    got = tool_modes.extract(tool_mode, response, model.profile, request)
     stats.requests += 1
     stats.seconds += elapsed
     stats.latencies.append(elapsed)

@@ -9,17 +9,24 @@ import pytest
 from pydantic import BaseModel
 
 from agents import Agent, UsageLimits
-from agents.errors import OutputValidationError, ToolRetriesExceeded, UsageLimitExceeded, trace_of
+from agents.errors import (
+    OutputValidationError,
+    ResponseTruncated,
+    ToolRetriesExceeded,
+    UsageLimitExceeded,
+    trace_of,
+)
 from agents.events import (
     ModelResponded,
     OutputRetry,
+    ResponseCut,
     RunFinished,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
 )
 from agents.messages import AssistantMessage, SystemMessage, ToolResultMessage, UserMessage
-from agents.models.base import ModelRequest, ModelResponse
+from agents.models.base import ModelRequest, ModelResponse, ModelSettings
 from agents.testing import FunctionModel, ScriptedModel, call
 from tools import RunContext, Toolset
 
@@ -273,9 +280,14 @@ async def test_call_cut_by_max_tokens_is_not_run_and_the_model_is_told() -> None
     assert result.output == "done"
 
 
-async def test_calls_cut_every_time_end_in_a_typed_error() -> None:
+async def test_calls_cut_every_time_end_in_a_typed_error_that_names_max_tokens() -> None:
+    # Issue 9: this ended in "Tool '(unreadable call)' had to be retried 3 times ... raise max_retries".
     cut = ModelResponse(tool_calls=[call("add", a=1, b=2)], finish_reason="length")
-    agent = Agent(ScriptedModel([cut] * 10), tools=[add], format_retries=2)
-    with pytest.raises(ToolRetriesExceeded, match="cut off") as info:
+    model = ScriptedModel([cut] * 10)
+    agent = Agent(model, tools=[add], format_retries=2, settings=ModelSettings(max_tokens=96))
+    with pytest.raises(ResponseTruncated, match=r"max_tokens=96.*ModelSettings\(max_tokens=") as info:
         await agent.run("add")
-    assert trace_of(info.value) is not None
+    assert len(model.requests) == 2  # one retry asking for a shorter call; no doomed repeats
+    trace = trace_of(info.value)
+    assert trace is not None
+    assert [e.max_tokens for e in trace.events if isinstance(e, ResponseCut)] == [96, 96]

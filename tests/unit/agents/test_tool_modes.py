@@ -80,20 +80,24 @@ def test_json_mode_answer_carries_output_schema() -> None:
         jsonschema.validate({"answer": "three"}, schema)
 
 
+JSON_SENT = prepare("json", ModelRequest(messages=[]), specs=SPECS, tool_choice="auto", profile=GENERIC)
+
+
 def test_json_mode_extract() -> None:
     got = extract(
         "json",
         ModelResponse(text=json.dumps({"tool_calls": [{"name": "add", "arguments": {"a": 1}}]})),
         GENERIC,
+        JSON_SENT,
     )
     assert [(c.name, c.arguments) for c in got.calls] == [("add", {"a": 1})]
-    assert extract("json", ModelResponse(text='{"answer": {"n": 3}}'), GENERIC).text == '{"n": 3}'
-    assert extract("json", ModelResponse(text="{oops"), GENERIC).problem is not None
+    assert extract("json", ModelResponse(text='{"answer": {"n": 3}}'), GENERIC, JSON_SENT).text == '{"n": 3}'
+    assert extract("json", ModelResponse(text="{oops"), GENERIC, JSON_SENT).problem is not None
 
 
 def test_server_calls_win_over_text() -> None:
     call = ToolCall(id="1", name="add", arguments="{}")
-    got = extract("server", ModelResponse(text="hi", tool_calls=[call]), GEMMA4)
+    got = extract("server", ModelResponse(text="hi", tool_calls=[call]), GEMMA4, ModelRequest(messages=[]))
     assert got.calls == [call] and got.text == "hi"
 
 
