@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import jsonschema
 import pytest
 
 from agents.errors import ConfigError
 from agents.models import GEMMA4, GENERIC, ModelRequest, ModelResponse, OutputSchema
+from agents.models.profiles import ToolMode
 from agents.tool_modes import check_mode, extract, json_mode_schema, prepare
 from tools import ToolCall
 
@@ -104,3 +106,25 @@ def test_server_calls_win_over_text() -> None:
 def test_unknown_mode() -> None:
     with pytest.raises(ConfigError, match="expected one of"):
         check_mode("xml")
+
+
+def test_prepare_says_which_constraint_it_applied() -> None:
+    from agents.tool_modes import constraint
+
+    def sent(mode: ToolMode, specs: list[dict[str, Any]], choice: str) -> str | None:
+        return constraint(
+            prepare(mode, ModelRequest(messages=[]), specs=specs, tool_choice=choice, profile=GEMMA4)
+        )
+
+    assert sent("json", SPECS, "auto") == "json"
+    assert sent("grammar", SPECS, "auto") == "grammar"
+    assert sent("server", SPECS, "auto") is None
+    assert sent("json", SPECS, "none") is None
+    assert sent("json", [], "auto") is None
+
+
+def test_json_mode_reads_free_text_when_no_json_constraint_was_sent() -> None:
+    plain = prepare("json", ModelRequest(messages=[]), specs=SPECS, tool_choice="none", profile=GENERIC)
+    got = extract("json", ModelResponse(text="Hello there"), GENERIC, plain)
+    assert (got.text, got.calls, got.problem) == ("Hello there", [], None)
+    assert extract("json", ModelResponse(text="Hello there"), GENERIC, JSON_SENT).problem is not None
