@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -29,6 +30,8 @@ TOOL_MODES: tuple[ToolMode, ...] = ("server", "grammar", "json")
 MAX_ARGUMENT_DEPTH = 64
 Constraint = Literal["json", "grammar"]
 _json_ids = itertools.count(1)
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
 @dataclass(frozen=True)
@@ -227,17 +230,25 @@ def _check_arguments(call: ToolCall) -> str | None:
     Everything else wrong with them (bad JSON, wrong types) is the toolset's to explain.
     """
     too_deep = f"The arguments of `{call.name}` nest deeper than {MAX_ARGUMENT_DEPTH} levels."
-    value: Any = call.arguments
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return None
-        except RecursionError:
-            return too_deep
-        except ValueError as e:  # an integer with more digits than Python converts
-            return f"The arguments of `{call.name}` could not be read: {_unreadable(e)}."
-    return too_deep if _depth(value) > MAX_ARGUMENT_DEPTH else None
+    if not isinstance(call.arguments, str):
+        return too_deep if _depth(call.arguments) > MAX_ARGUMENT_DEPTH else None
+    if _text_depth(call.arguments) > MAX_ARGUMENT_DEPTH:  # balanced or not: decoders recurse on both
+        return too_deep
+    try:
+        json.loads(call.arguments)
+    except json.JSONDecodeError:
+        return None
+    except ValueError as e:  # an integer with more digits than Python converts
+        return f"The arguments of `{call.name}` could not be read: {_unreadable(e)}."
+    return None
+
+
+def _text_depth(text: str) -> int:
+    """How deeply brackets nest in JSON text, outside strings."""
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
+    if not brackets:
+        return 0
+    return max(itertools.accumulate(1 if c in "[{" else -1 for c in brackets))
 
 
 def _depth(value: Any) -> int:

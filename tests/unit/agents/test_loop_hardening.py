@@ -97,6 +97,8 @@ BIG = "7" * 5000
         ("json", '{"tool_calls": [{"name": "add", "arguments": [1, 2]}]}', "JSON object"),
         ("server", ToolCall("c1", "add", '{"a": ' + DEEP + "}"), "deep"),
         ("server", ToolCall("c1", "add", '{"a": ' + BIG + ', "b": 1}'), "digits"),
+        # Unbalanced: whether json.loads recurses too deep depends on the caller's stack depth.
+        ("server", ToolCall("c1", "add", '{"a": ' + "[" * 2000 + "1"), "deep"),
         ("grammar", f"<|tool_call>call:add{{a:{BIG},b:1}}<tool_call|>", "add"),
         ("grammar", "<|tool_call>call:add{a:" + "[" * 100_000 + "<tool_call|>", "nesting"),
     ],
