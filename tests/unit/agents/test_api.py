@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
@@ -347,3 +348,28 @@ def test_thinking_on_a_profile_with_thinking_does_not_warn() -> None:
         Agent(ScriptedModel([], profile=GEMMA4), thinking=True)
         Agent(ScriptedModel([]), thinking=False)
         Agent(FunctionModel(lambda r: "x"))
+
+
+# -- the README's example of this API runs as written ------------------------------------------
+
+
+def test_readme_example_of_context_retries_validators_and_agent_tool() -> None:
+    readme = (Path(agents.__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Context, retries, validators and `@agent.tool`")[1]
+    code = section.split("```python\n")[1].split("```")[0]
+    served = 'OpenAIChatModel("gemma-4-E2B-it", base_url="http://127.0.0.1:8000/v1")'
+    assert served in code
+    model = ScriptedModel(
+        [
+            call("order_status", order_id="B-1"),  # unknown: the tool's ModelRetry
+            call("order_status", order_id="A-17"),
+            "It shipped.",  # names no order: the validator's ModelRetry
+            "Order A-17 shipped.",
+        ]
+    )
+    namespace: dict[str, object] = {"MODEL": model}
+    exec(compile(code.replace(served, "MODEL"), "README.md", "exec"), namespace)
+    result = namespace["result"]
+    assert isinstance(result, agents.RunResult) and result.output == "Order A-17 shipped."
+    assert [r.status for r in result.tool_results()] == ["retry", "ok"]
+    assert system_text(model.requests[0]) == "Answer in one sentence.\n\nThe customer is Ada."
