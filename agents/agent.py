@@ -150,8 +150,8 @@ class Agent(Generic[OutputT]):
             )
         self.model = model
         self.toolset = _toolset(tools)
+        instruction_parts(instructions)  # a ConfigError now rather than at the first run
         self.instructions = instructions
-        self._instructions = instruction_parts(instructions)
         self.output = OutputSpec.of(output_type if output_type is not None else str)
         self.limits = limits or UsageLimits()
         self.settings = settings or ModelSettings()
@@ -170,7 +170,8 @@ class Agent(Generic[OutputT]):
         if choice not in ("auto", "none", "required") and choice not in self.toolset:
             raise ConfigError(
                 f"tool_choice {choice!r} is neither auto/none/required nor a tool name; "
-                f"tools: {self.toolset.names}."
+                f"tools: {self.toolset.names}. A tool added later with @agent.tool can be forced "
+                "per run: agent.run(..., tool_choice=...)."
             )
         return choice
 
@@ -276,7 +277,7 @@ class Agent(Generic[OutputT]):
             format_retries=self.format_retries,
             messages=messages,
             new_from=len(history),
-            instructions=self._instructions,
+            instructions=instruction_parts(self.instructions),
         )
 
     def _result(self, state: RunState[OutputT]) -> RunResult[OutputT]:

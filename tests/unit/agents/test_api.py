@@ -373,3 +373,27 @@ def test_readme_example_of_context_retries_validators_and_agent_tool() -> None:
     assert isinstance(result, agents.RunResult) and result.output == "Order A-17 shipped."
     assert [r.status for r in result.tool_results()] == ["retry", "ok"]
     assert system_text(model.requests[0]) == "Answer in one sentence.\n\nThe customer is Ada."
+
+
+async def test_a_tool_added_with_agent_tool_can_be_forced_per_run() -> None:
+    model = ScriptedModel([call("ping"), "pong"])
+    with pytest.raises(ConfigError, match="forced per run"):
+        Agent(model, tool_choice="ping")
+    agent = Agent(model)
+
+    @agent.tool
+    def ping() -> str:
+        """Ping."""
+        return "pong"
+
+    await agent.run("go", tool_choice="ping")
+    assert model.requests[0].tool_choice is not None
+
+
+async def test_instructions_changed_after_construction_apply_to_the_next_run() -> None:
+    model = ScriptedModel(["a", "b"])
+    agent = Agent(model, instructions="One.")
+    await agent.run("x")
+    agent.instructions = ["Two.", lambda: "Three."]
+    await agent.run("y")
+    assert [system_text(r) for r in model.requests] == ["One.", "Two.\n\nThree."]
