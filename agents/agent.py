@@ -87,6 +87,10 @@ class Agent(Generic[OutputT]):
 
     >>> agent = Agent(model, tools=[get_weather], instructions="Be brief.")
     >>> result = await agent.run("Weather in Paris?")
+
+    `instructions` is a str, a function of the run context (sync or async) returning a str, or a
+    list of both; they become the run's system message once, at its start. Add tools with `tools=`
+    or `@agent.tool`, and checks of the final answer with `@agent.output_validator`.
     """
 
     @overload
