@@ -27,6 +27,7 @@ from agents.events import (
     ToolCallFinished,
     ToolCallStarted,
 )
+from agents.instructions import InstructionPart, resolve_instructions
 from agents.messages import AssistantMessage, Message, SystemMessage, ToolResultMessage, UserMessage
 from agents.models.base import Model, ModelRequest, ModelResponse, ModelSettings, ToolChoice
 from agents.models.profiles import ToolMode
@@ -56,6 +57,7 @@ class RunState(Generic[T]):
     format_retries: int
     messages: list[Message]
     new_from: int  # index of the first message this run added
+    instructions: tuple[InstructionPart, ...] = ()  # resolved once, at the start
     events: list[Event] = field(default_factory=list)
     usage: RunUsage = field(default_factory=RunUsage)
     started: float = field(default_factory=time.monotonic)
@@ -136,6 +138,7 @@ async def _respond(state: RunState[T], request: ModelRequest, step: int, stream:
 
 async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
     yield state.emit(RunStarted(state.run_id))
+    await _instruct(state)
     tool_choice = state.tool_choice
     while True:
         step = state.usage.requests + 1
@@ -184,12 +187,21 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
             state.messages.append(UserMessage(content=f"Your tool call could not be read: {got.problem}"))
             continue
 
-        value, problems = state.output.validate(got.text)
-        if problems is None:
+        checked = await state.output.check(got.text, state.context(step))
+        if checked.problems is None:
             state.messages.append(AssistantMessage(text=got.text, reasoning=response.reasoning))
-            state.result = value
-            yield state.emit(RunFinished(value))
+            state.result = checked.value
+            yield state.emit(RunFinished(checked.value))
             return
+        if checked.typed:
+            # An output validator asked for another answer: say why; the tools stay available.
+            retried = _output_retries(state)
+            if retried >= state.output_retries:
+                raise OutputValidationError(state.output.type_name, checked.problems, retried + 1)
+            state.messages.append(AssistantMessage(text=got.text, reasoning=response.reasoning))
+            state.messages.append(UserMessage(content=checked.retry_prompt))
+            yield state.emit(OutputRetry(step + 1, checked.problems))
+            continue
         async for event in _final_output(state, stream):
             yield event
         return
@@ -198,7 +210,7 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
 async def _final_output(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
     """The answer under the output type's JSON schema, retried with the validation error."""
     problems = ""
-    for attempt in range(state.output_retries + 1):
+    for attempt in range(state.output_retries + 1 - _output_retries(state)):
         step = state.usage.requests + 1
         if attempt:
             yield state.emit(OutputRetry(step, problems))
@@ -209,15 +221,30 @@ async def _final_output(state: RunState[T], stream: bool) -> AsyncIterator[Event
                 response = event.response
             yield event
         assert response is not None
-        value, found = state.output.validate(response.text)
+        checked = await state.output.check(response.text, state.context(step))
         state.messages.append(AssistantMessage(text=response.text, reasoning=response.reasoning))
-        if found is None:
-            state.result = value
-            yield state.emit(RunFinished(value))
+        if checked.problems is None:
+            state.result = checked.value
+            yield state.emit(RunFinished(checked.value))
             return
-        problems = found
-        state.messages.append(UserMessage(content=state.output.retry_prompt(problems)))
-    raise OutputValidationError(state.output.type_name, problems, state.output_retries + 1)
+        problems = checked.problems
+        state.messages.append(UserMessage(content=checked.retry_prompt))
+    raise OutputValidationError(state.output.type_name, problems, _output_retries(state) + 1)
+
+
+def _output_retries(state: RunState[Any]) -> int:
+    """Answers rejected so far (by type or by a validator): one budget, `output_retries`."""
+    return sum(1 for e in state.events if isinstance(e, OutputRetry))
+
+
+async def _instruct(state: RunState[Any]) -> None:
+    """Resolve the instructions once, at the start, into the system message: a stable prefix."""
+    if not state.instructions:
+        return
+    text = await resolve_instructions(state.instructions, state.context(0))
+    history, new = state.messages[: state.new_from], state.messages[state.new_from :]
+    state.messages = [*initial_messages(text, history, None), *new]
+    state.new_from = len(state.messages) - len(new)
 
 
 def initial_messages(

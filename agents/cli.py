@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from agents import _shadow
 from agents.agent import Agent
 from agents.errors import AgentsError, ConfigError, trace_of
 from agents.events import ModelResponded, RunFinished, TextDelta, ToolCallFinished, ToolCallStarted
@@ -133,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=_run)
 
     # `evals` sits above `agents`, so its commands are found at run time, not imported here.
+    _shadow.check("evals")  # a user's evals.py must be named, not taken for a missing harness
     try:
         evals_cli = importlib.import_module("evals.cli")
     except ImportError:

@@ -4,6 +4,7 @@
 >>> summary = await run_eval(load_suite("multistep"), EvalConfig(out=Path("runs/x"), oracle=True))
 """
 
+from evals import _preflight  # noqa: F401  (first: names a file that hides `agents` or `tools`)
 from evals.checks import (
     Check,
     CustomCheck,
