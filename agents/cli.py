@@ -230,7 +230,7 @@ def _local_model(args: argparse.Namespace) -> int:
     elif args.format == "json":
         print(choice.json())
     else:
-        print(f"{choice.served_name} ({choice.key}) on the {choice.device}: {choice.model}")
+        print(f"{choice.served_name} on the {choice.device.upper()}, from {choice.model} ({choice.source})")
         print(choice.reason)
     return 0
 

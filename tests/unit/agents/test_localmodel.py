@@ -215,3 +215,16 @@ def test_shell_output_round_trips_through_bash(tmp_path: Path) -> None:
         ["bash", "-c", script, "_", choice.shell()], capture_output=True, text=True, check=True
     ).stdout
     assert out == f"{path}|why 'quoted' $HOME|0"
+
+
+def test_the_local_model_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agents import cli
+
+    monkeypatch.setattr(lm, "probe_machine", lambda: machine(tmp_path, ram=32, hub=Hub("ok")))
+    assert cli.main(["local-model", "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["key"], shown["device"], shown["model"]) == ("e2b", "cpu", "google/gemma-4-E2B-it")
+    assert cli.main(["local-model", "--model", "nonsense"]) == 1
+    assert capsys.readouterr().err.startswith("error: --model takes auto, tiny, 270m")
