@@ -1,5 +1,7 @@
 """gemma-agents: tool-using agents around native function calling, for Gemma 4 on vLLM."""
 
+import logging
+
 from agents.agent import Agent, AgentStream, RunResult
 from agents.errors import AgentsError
 from agents.messages import AudioPart, ImagePart, TextPart
@@ -21,3 +23,7 @@ __all__ = [
     "UsageLimits",
 ]
 __version__ = "0.1.0"
+
+# A library logs, the application decides what to show: without this, Python would print
+# warnings to stderr through its last-resort handler.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
