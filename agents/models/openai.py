@@ -98,6 +98,8 @@ class OpenAIChatModel:
         self.retry = retry or RetryPolicy()
         if self.retry.max_attempts < 1:
             raise ConfigError("RetryPolicy.max_attempts must be at least 1.")
+        if self.retry.max_retry_after_s < 0:
+            raise ConfigError("RetryPolicy.max_retry_after_s must be >= 0 seconds.")
         self._timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s)
         self._headers = {"content-type": "application/json", **(headers or {})}
         if api_key:
