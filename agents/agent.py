@@ -74,7 +74,7 @@ class AgentStream(Generic[OutputT]):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Stop the run where it is: the request in flight is closed; `.result` stays unset."""
+        """Stop the run where it is (nothing to do once it has finished); a request in flight is closed."""
         await self._events.aclose()
 
     async def __anext__(self) -> Event:

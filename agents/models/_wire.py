@@ -195,7 +195,7 @@ class StreamAccumulator:
     def complete(self) -> bool:
         """Whether the stream reached its end: `[DONE]` or a finish reason.
 
-        A stream that stops before both (a proxy timeout, a server restart) is a fragment,
+        A stream that stops before either (a proxy timeout, a server restart) is a fragment,
         however fluent its text.
         """
         return self.done or self.finish_reason is not None
@@ -210,7 +210,7 @@ class StreamAccumulator:
             return []
         try:
             chunk = json.loads(payload)
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:
             raise ModelResponseError(f"Malformed stream chunk: {payload[:200]}") from e
         if isinstance(chunk, dict) and "error" in chunk:
             err = chunk["error"]

@@ -238,7 +238,7 @@ class OpenAIChatModel:
                 await attempts.after(e)
         try:
             data = r.json()
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:
             raise ModelResponseError(f"Server returned invalid JSON: {r.text[:300]}") from e
         response = mark_cut(response_from_wire(data), max_tokens)
         _log_response(response, started)

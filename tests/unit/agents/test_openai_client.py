@@ -473,3 +473,12 @@ async def test_context_length_400_is_its_own_error_and_never_retried(message: st
     assert isinstance(info.value, ModelHTTPError) and info.value.status == 400
     text = str(info.value)
     assert "4096" in text and "max_tokens" in text and "--max-model-len" in text and "history" in text
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_json_nested_too_deep_is_a_response_error(stream: bool) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    body = f"data: {deep}\n\n" if stream else deep
+    model = model_with(lambda r: httpx.Response(200, text=body))
+    with pytest.raises(ModelResponseError):  # was RecursionError, outside the error tree
+        await ask(model, req(), stream=stream)
