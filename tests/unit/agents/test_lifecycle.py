@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from agents import Agent
+from agents.errors import ModelTimeout
 from agents.events import TextDelta
 from agents.messages import UserMessage
 from agents.models import ModelRequest, OpenAIChatModel, RetryPolicy
@@ -39,6 +40,7 @@ class _Server(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.accepted = 0
         self.open = 0
+        self.hold: threading.Event | None = None  # set: answers wait until the test releases them
         self.url = f"http://127.0.0.1:{self.server_address[1]}/v1"
 
 
@@ -59,6 +61,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["content-length"]))
+        if self.server.hold is not None:
+            self.server.hold.wait()
         payload = json.dumps(COMPLETION).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
@@ -77,8 +81,20 @@ def server() -> Iterator[_Server]:
     thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield srv
+    if srv.hold is not None:
+        srv.hold.set()
     srv.shutdown()
     srv.server_close()
+
+
+async def test_a_live_but_slow_server_is_a_timeout_not_unreachable(server: _Server) -> None:
+    server.hold = threading.Event()
+    model = OpenAIChatModel("m", base_url=server.url, retry=FAST, timeout_s=0.2)
+    with pytest.raises(ModelTimeout) as info:
+        await model.request(ModelRequest(messages=[UserMessage(content="hi")]))
+    await model.aclose()
+    assert (info.value.phase, info.value.timeout_s, info.value.attempts) == ("read", 0.2, 1)
+    assert server.accepted == 1  # generation is not started twice by default
 
 
 def _eventually(condition: Callable[[], bool]) -> bool:
