@@ -36,8 +36,9 @@ from agents.output import OutputSpec
 from agents.usage import RunUsage, UsageLimits
 from tools import RunContext, Toolset
 
-T = TypeVar("T")
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass
