@@ -5,6 +5,8 @@ run context, limits and settings, messages, and the errors worth catching. Test 
 `agents.testing`, stream events in `agents.events`, the whole error tree in `agents.errors`.
 """
 
+import logging
+
 from agents import _shadow  # noqa: F401  (first: names a user's tools.py that hides our `tools`)
 from agents.agent import Agent, AgentStream, RunResult
 from agents.errors import (
@@ -72,3 +74,7 @@ __all__ = [
     "tool",
 ]
 __version__ = "0.1.0"
+
+# A library logs, the application decides what to show: without this, Python would print
+# warnings to stderr through its last-resort handler.
+logging.getLogger(__name__).addHandler(logging.NullHandler())

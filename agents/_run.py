@@ -9,8 +9,10 @@ is behind the toolset. Events are yielded as they happen; `Agent.run` just drain
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
@@ -34,6 +36,8 @@ from agents.models.profiles import ToolMode
 from agents.output import OutputSpec
 from agents.usage import RunUsage, UsageLimits
 from tools import RunContext, Toolset
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -109,15 +113,28 @@ async def _ask(state: RunState[Any], request: ModelRequest, stream: bool) -> Asy
     if not stream:
         yield await state.model.request(request)
         return
-    async for item in state.model.stream(request):
-        yield item
+    async with _closing(state.model.stream(request)) as items:
+        async for item in items:
+            yield item
 
 
-async def iterate(state: RunState[T], *, stream: bool) -> AsyncIterator[Event]:
+@asynccontextmanager
+async def _closing(items: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
+    """Close `items` on the way out: a stream left early ends its model request now, not at GC."""
+    try:
+        yield items
+    finally:
+        close = getattr(items, "aclose", None)
+        if close is not None:
+            await close()
+
+
+async def iterate(state: RunState[T], *, stream: bool) -> AsyncGenerator[Event, None]:
     """Run to the final answer, yielding events; errors carry the partial trace."""
     try:
-        async for event in _steps(state, stream):
-            yield event
+        async with _closing(_steps(state, stream)) as events:
+            async for event in events:
+                yield event
     except AgentsError as e:
         e.trace = state.trace()
         raise
@@ -125,11 +142,15 @@ async def iterate(state: RunState[T], *, stream: bool) -> AsyncIterator[Event]:
 
 async def _respond(state: RunState[T], request: ModelRequest, step: int, stream: bool) -> AsyncIterator[Any]:
     response: ModelResponse | None = None
-    async for item in _ask(state, request, stream):
-        if isinstance(item, ModelResponse):
-            response = item
-        else:
-            yield state.emit(item)
+    log.debug(
+        "run %s step %d: %d messages to %s", state.run_id, step, len(request.messages), state.model.name
+    )
+    async with _closing(_ask(state, request, stream)) as items:
+        async for item in items:
+            if isinstance(item, ModelResponse):
+                response = item
+            else:
+                yield state.emit(item)
     assert response is not None, "a model stream must end with its complete response"
     state.usage.add_response(response.usage)
     state.limits.check_tokens(state.usage)
@@ -144,10 +165,11 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
         step = state.usage.requests + 1
         yield state.emit(StepStarted(step))
         response = None
-        async for event in _respond(state, state.request(tool_choice), step, stream):
-            if isinstance(event, ModelResponded):
-                response = event.response
-            yield event
+        async with _closing(_respond(state, state.request(tool_choice), step, stream)) as events:
+            async for event in events:
+                if isinstance(event, ModelResponded):
+                    response = event.response
+                yield event
         assert response is not None
         got = tool_modes.extract(state.tool_mode, response, state.model.profile)
         if got.calls and response.finish_reason == "length":
@@ -216,10 +238,11 @@ async def _final_output(state: RunState[T], stream: bool) -> AsyncIterator[Event
             yield state.emit(OutputRetry(step, problems))
         yield state.emit(StepStarted(step))
         response = None
-        async for event in _respond(state, state.request("none", final=True), step, stream):
-            if isinstance(event, ModelResponded):
-                response = event.response
-            yield event
+        async with _closing(_respond(state, state.request("none", final=True), step, stream)) as events:
+            async for event in events:
+                if isinstance(event, ModelResponded):
+                    response = event.response
+                yield event
         assert response is not None
         checked = await state.output.check(response.text, state.context(step))
         state.messages.append(AssistantMessage(text=response.text, reasoning=response.reasoning))

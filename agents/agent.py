@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import uuid
 import warnings
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 
 from agents import tool_modes
@@ -50,15 +52,32 @@ class RunResult(Generic[OutputT]):
 
 
 class AgentStream(Generic[OutputT]):
-    """An async iterator over a run's events; `.result` once it is exhausted."""
+    """An async iterator over a run's events; `.result` once it is exhausted.
 
-    def __init__(self, events: AsyncIterator[Event], finish: Callable[[], RunResult[OutputT]]) -> None:
+    Use it as `async with agent.run_stream(...) as stream:` so that leaving the loop early (a
+    `break`, an exception) ends the run and its model request at once, not when the garbage
+    collector finds them.
+    """
+
+    def __init__(self, events: AsyncGenerator[Event, None], finish: Callable[[], RunResult[OutputT]]) -> None:
         self._events = events
         self._finish = finish
         self._result: RunResult[OutputT] | None = None
 
     def __aiter__(self) -> AgentStream[OutputT]:
         return self
+
+    async def __aenter__(self) -> AgentStream[OutputT]:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the run where it is (nothing to do once it has finished); a request in flight is closed."""
+        await self._events.aclose()
 
     async def __anext__(self) -> Event:
         try:
@@ -325,14 +344,39 @@ class Agent(Generic[OutputT]):
         return self._result(state)
 
     def run_sync(self, prompt: Prompt | None = None, **kwargs: Any) -> RunResult[OutputT]:
-        """`run` for code without an event loop."""
+        """`run` for code without an event loop.
+
+        It runs on an event loop of its own, and closes the model's connections of that loop
+        before it returns (they could not be used again once the loop is gone).
+        """
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return asyncio.run(self.run(prompt, **kwargs))
+            return asyncio.run(self._run_and_close(prompt, **kwargs))
         raise ConfigError(
             "run_sync was called inside a running event loop; use `await agent.run(...)` there."
         )
+
+    async def _run_and_close(self, prompt: Prompt | None, **kwargs: Any) -> RunResult[OutputT]:
+        try:
+            return await self.run(prompt, **kwargs)
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the model's connections of this event loop (if it holds any); the agent stays usable."""
+        close = getattr(self.model, "aclose", None)
+        closing = close() if callable(close) else None
+        if inspect.isawaitable(closing):
+            await closing
+
+    async def __aenter__(self) -> Agent[OutputT]:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
 
     def run_stream(
         self,
