@@ -1,23 +1,80 @@
-"""gemma-agents: tool-using agents around native function calling, for Gemma 4 on vLLM."""
+"""gemma-agents: tool-using agents around native function calling, for Gemma 4 on vLLM.
 
+Everything an agent's code needs comes from here: the agent and its model, tools and their
+run context, limits and settings, messages, and the errors worth catching. Test doubles are in
+`agents.testing`, stream events in `agents.events`, the whole error tree in `agents.errors`.
+"""
+
+import logging
+
+from agents import _shadow  # noqa: F401  (first: names a user's tools.py that hides our `tools`)
 from agents.agent import Agent, AgentStream, RunResult
-from agents.errors import AgentsError
-from agents.messages import AudioPart, ImagePart, TextPart
+from agents.errors import (
+    AgentsError,
+    ConfigError,
+    ContextLengthExceeded,
+    ModelError,
+    ModelHTTPError,
+    ModelRetry,
+    ModelTimeout,
+    ModelUnreachable,
+    OutputValidationError,
+    ToolFatalError,
+    ToolRetriesExceeded,
+    UsageLimitExceeded,
+)
+from agents.messages import (
+    AssistantMessage,
+    AudioPart,
+    ImagePart,
+    Message,
+    SystemMessage,
+    TextPart,
+    ToolResultMessage,
+    UserMessage,
+)
 from agents.models.base import ModelSettings
 from agents.models.openai import OpenAIChatModel
 from agents.usage import RunUsage, UsageLimits
+from tools import RunContext, Tool, ToolCall, ToolResult, Toolset, tool
 
 __all__ = [
     "Agent",
     "AgentStream",
     "AgentsError",
+    "AssistantMessage",
     "AudioPart",
+    "ConfigError",
+    "ContextLengthExceeded",
     "ImagePart",
+    "Message",
+    "ModelError",
+    "ModelHTTPError",
+    "ModelRetry",
     "ModelSettings",
+    "ModelTimeout",
+    "ModelUnreachable",
     "OpenAIChatModel",
+    "OutputValidationError",
+    "RunContext",
     "RunResult",
     "RunUsage",
+    "SystemMessage",
     "TextPart",
+    "Tool",
+    "ToolCall",
+    "ToolFatalError",
+    "ToolResult",
+    "ToolResultMessage",
+    "ToolRetriesExceeded",
+    "Toolset",
+    "UsageLimitExceeded",
     "UsageLimits",
+    "UserMessage",
+    "tool",
 ]
 __version__ = "0.1.0"
+
+# A library logs, the application decides what to show: without this, Python would print
+# warnings to stderr through its last-resort handler.
+logging.getLogger(__name__).addHandler(logging.NullHandler())

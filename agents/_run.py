@@ -10,8 +10,10 @@ is behind the toolset. Events are yielded as they happen; `Agent.run` just drain
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -37,12 +39,15 @@ from agents.events import (
     ToolCallFinished,
     ToolCallStarted,
 )
+from agents.instructions import InstructionPart, resolve_instructions
 from agents.messages import AssistantMessage, Message, SystemMessage, ToolResultMessage, UserMessage
 from agents.models.base import Model, ModelRequest, ModelResponse, ModelSettings, ToolChoice
 from agents.models.profiles import ToolMode
 from agents.output import OutputSpec
 from agents.usage import RunUsage, UsageLimits
 from tools import RunContext, Toolset
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 X = TypeVar("X")
@@ -77,6 +82,7 @@ class RunState(Generic[T]):
     format_retries: int
     messages: list[Message]
     new_from: int  # index of the first message this run added
+    instructions: tuple[InstructionPart, ...] = ()  # resolved once, at the start
     events: list[Event] = field(default_factory=list)
     usage: RunUsage = field(default_factory=RunUsage)
     started: float = field(default_factory=time.monotonic)
@@ -148,21 +154,28 @@ async def _ask(state: RunState[Any], request: ModelRequest, stream: bool) -> Asy
     if not stream:
         yield await _in_time(state, partial(state.model.request, request))
         return
-    items = aiter(state.model.stream(request))
-    try:
+    async with _closing(state.model.stream(request)) as items:
         while (item := await _in_time(state, partial(anext, items, None))) is not None:
             yield item
+
+
+@asynccontextmanager
+async def _closing(items: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
+    """Close `items` on the way out: a stream left early ends its model request now, not at GC."""
+    try:
+        yield items
     finally:
         close = getattr(items, "aclose", None)
         if close is not None:
             await close()
 
 
-async def iterate(state: RunState[T], *, stream: bool) -> AsyncIterator[Event]:
+async def iterate(state: RunState[T], *, stream: bool) -> AsyncGenerator[Event, None]:
     """Run to the final answer, yielding events; errors carry the partial trace."""
     try:
-        async for event in _steps(state, stream):
-            yield event
+        async with _closing(_steps(state, stream)) as events:
+            async for event in events:
+                yield event
     except AgentsError as e:
         e.trace = state.trace()
         raise
@@ -170,11 +183,15 @@ async def iterate(state: RunState[T], *, stream: bool) -> AsyncIterator[Event]:
 
 async def _respond(state: RunState[T], request: ModelRequest, step: int, stream: bool) -> AsyncIterator[Any]:
     response: ModelResponse | None = None
-    async for item in _ask(state, request, stream):
-        if isinstance(item, ModelResponse):
-            response = item
-        else:
-            yield state.emit(item)
+    log.debug(
+        "run %s step %d: %d messages to %s", state.run_id, step, len(request.messages), state.model.name
+    )
+    async with _closing(_ask(state, request, stream)) as items:
+        async for item in items:
+            if isinstance(item, ModelResponse):
+                response = item
+            else:
+                yield state.emit(item)
     assert response is not None, "a model stream must end with its complete response"
     state.usage.add_response(response.usage)
     state.limits.check_tokens(state.usage)
@@ -186,16 +203,18 @@ async def _respond(state: RunState[T], request: ModelRequest, step: int, stream:
 
 async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
     yield state.emit(RunStarted(state.run_id))
+    await _instruct(state)
     tool_choice = state.tool_choice
     while True:
         step = state.usage.requests + 1
         yield state.emit(StepStarted(step))
         request = state.request(tool_choice)
         response = None
-        async for event in _respond(state, request, step, stream):
-            if isinstance(event, ModelResponded):
-                response = event.response
-            yield event
+        async with _closing(_respond(state, request, step, stream)) as events:
+            async for event in events:
+                if isinstance(event, ModelResponded):
+                    response = event.response
+                yield event
         assert response is not None
         got = tool_modes.extract(state.tool_mode, response, state.model.profile, request)
         if state.cuts and (got.calls or got.problem is not None):
@@ -235,12 +254,21 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
             state.messages.append(UserMessage(content=f"Your tool call could not be read: {got.problem}"))
             continue
 
-        value, problems = state.output.validate(got.text)
-        if problems is None:
+        checked = await state.output.check(got.text, state.context(step))
+        if checked.problems is None:
             state.messages.append(AssistantMessage(text=got.text, reasoning=response.reasoning))
-            state.result = value
-            yield state.emit(RunFinished(value))
+            state.result = checked.value
+            yield state.emit(RunFinished(checked.value))
             return
+        if checked.typed:
+            # An output validator asked for another answer: say why; the tools stay available.
+            retried = _output_retries(state)
+            if retried >= state.output_retries:
+                raise OutputValidationError(state.output.type_name, checked.problems, retried + 1)
+            state.messages.append(AssistantMessage(text=got.text, reasoning=response.reasoning))
+            state.messages.append(UserMessage(content=checked.retry_prompt))
+            yield state.emit(OutputRetry(step + 1, checked.problems))
+            continue
         async for event in _final_output(state, stream):
             yield event
         return
@@ -249,29 +277,45 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
 async def _final_output(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
     """The answer under the output type's JSON schema, retried with the validation error."""
     problems = ""
-    for attempt in range(state.output_retries + 1):
+    attempts = state.output_retries + 1 - _output_retries(state)
+    for attempt in range(attempts):
         step = state.usage.requests + 1
         if attempt:
             yield state.emit(OutputRetry(step, problems))
         yield state.emit(StepStarted(step))
         response = None
-        async for event in _respond(state, state.request("none", final=True), step, stream):
-            if isinstance(event, ModelResponded):
-                response = event.response
-            yield event
+        async with _closing(_respond(state, state.request("none", final=True), step, stream)) as events:
+            async for event in events:
+                if isinstance(event, ModelResponded):
+                    response = event.response
+                yield event
         assert response is not None
-        value, found = state.output.validate(response.text)
+        checked = await state.output.check(response.text, state.context(step))
         state.messages.append(AssistantMessage(text=response.text, reasoning=response.reasoning))
-        if found is None:
-            state.result = value
-            yield state.emit(RunFinished(value))
+        if checked.problems is None:
+            state.result = checked.value
+            yield state.emit(RunFinished(checked.value))
             return
-        problems = found if not state.cuts else _cut_problem(state.max_tokens())
-        if state.cuts and (state.cuts > CUT_RETRIES or attempt == state.output_retries):
+        problems = checked.problems if not state.cuts else _cut_problem(state.max_tokens())
+        if state.cuts and (state.cuts > CUT_RETRIES or attempt == attempts - 1):
             raise ResponseTruncated("answer", state.max_tokens(), state.cuts)
-        retry = _CUT_ANSWER if state.cuts else state.output.retry_prompt(problems)
-        state.messages.append(UserMessage(content=retry))
-    raise OutputValidationError(state.output.type_name, problems, state.output_retries + 1)
+        state.messages.append(UserMessage(content=_CUT_ANSWER if state.cuts else checked.retry_prompt))
+    raise OutputValidationError(state.output.type_name, problems, _output_retries(state) + 1)
+
+
+def _output_retries(state: RunState[Any]) -> int:
+    """Answers rejected so far (by type or by a validator): one budget, `output_retries`."""
+    return sum(1 for e in state.events if isinstance(e, OutputRetry))
+
+
+async def _instruct(state: RunState[Any]) -> None:
+    """Resolve the instructions once, at the start, into the system message: a stable prefix."""
+    if not state.instructions:
+        return
+    text = await resolve_instructions(state.instructions, state.context(0))
+    history, new = state.messages[: state.new_from], state.messages[state.new_from :]
+    state.messages = [*initial_messages(text, history, None), *new]
+    state.new_from = len(state.messages) - len(new)
 
 
 def _cut_problem(max_tokens: int | None) -> str:

@@ -99,14 +99,16 @@ class ModelHTTPError(ModelError):
         self.status = status
         self.message = message
         self.attempts = attempts
-        hint = ""
-        if status == 404:
-            hint = " Check the model name (GET /v1/models lists what the server serves) and the base URL."
-        elif status == 400:
-            hint = " The server rejected the request as invalid; nothing was retried."
         super().__init__(
-            f"Model server {url} answered HTTP {status} after {attempts} attempt(s): {message}.{hint}"
+            f"Model server {url} answered HTTP {status} after {attempts} attempt(s): {message}.{self._hint()}"
         )
+
+    def _hint(self) -> str:
+        if self.status == 404:
+            return " Check the model name (GET /v1/models lists what the server serves) and the base URL."
+        if self.status == 400:
+            return " The server rejected the request as invalid; nothing was retried."
+        return ""
 
 
 class ModelTimeout(ModelError):
@@ -130,6 +132,13 @@ class ContextLengthExceeded(ModelHTTPError):
 
     Deterministic: retrying the same request fails the same way, so it is never retried.
     """
+
+    def _hint(self) -> str:
+        return (
+            " The prompt does not fit the model's context window, and retrying cannot help: shorten the "
+            "message history (or the tool results in it), lower max_tokens, or serve the model with a "
+            "larger --max-model-len."
+        )
 
 
 class ModelResponseError(ModelError):

@@ -1,17 +1,29 @@
-"""The run's output type: its JSON schema for constrained decoding, and validation of answers."""
+"""The run's output type: its JSON schema for constrained decoding, and validation of answers.
+
+An answer is accepted when it validates as the output type and then passes the agent's output
+validators (`@agent.output_validator`), in the order they were added. A validator returns the
+output (possibly changed) or raises `ModelRetry` to have the model answer again.
+"""
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
 from agents.models.base import OutputSchema
+from tools import RunContext
+from tools.errors import ConfigError, ModelRetry
 
 T = TypeVar("T")
+OutputValidator: TypeAlias = (
+    Callable[[RunContext[Any], T], T | Awaitable[T]] | Callable[[T], T | Awaitable[T]]
+)
 _FENCE = re.compile(r"^\s*```(?:json)?\s*\n(.*?)\n\s*```\s*$", re.S)
 
 
@@ -22,6 +34,7 @@ class OutputSpec(Generic[T]):
     output_type: type[T]
     adapter: TypeAdapter[T]
     schema: OutputSchema | None
+    validators: tuple[Callable[..., Any], ...] = ()
 
     @classmethod
     def of(cls, output_type: type[T]) -> OutputSpec[T]:
@@ -50,6 +63,37 @@ class OutputSpec(Generic[T]):
         except ValidationError as e:
             return None, _describe(e)
 
+    def with_validator(self, fn: OutputValidator[T]) -> OutputSpec[T]:
+        """This spec with `fn` added to its validators; `ConfigError` for a wrong signature."""
+        if not callable(fn) or _arity(fn) not in (1, 2):
+            shown = inspect.signature(fn) if callable(fn) else type(fn).__name__
+            raise ConfigError(
+                f"An output validator takes (ctx, output) or (output) and returns the output; "
+                f"{getattr(fn, '__qualname__', fn)!r} has {shown}."
+            )
+        return replace(self, validators=(*self.validators, fn))
+
+    async def check(self, text: str, ctx: RunContext[Any]) -> Checked[T]:
+        """Validate an answer's type, then run the validators on the value."""
+        value, problems = self.validate(text)
+        if problems is not None:
+            return Checked(None, problems, self.retry_prompt(problems), typed=False)
+        for fn in self.validators:
+            try:
+                got = fn(ctx, value) if _arity(fn) == 2 else fn(value)
+                if inspect.isawaitable(got):
+                    got = await got
+            except ModelRetry as e:
+                prompt = f"Your answer was not accepted: {e.message}\nAnswer again."
+                return Checked(None, e.message, prompt, typed=True)
+            if got is None and value is not None:
+                raise ConfigError(
+                    f"Output validator {getattr(fn, '__qualname__', fn)!r} returned None: "
+                    "it must return the output (possibly changed), or raise ModelRetry."
+                )
+            value = got
+        return Checked(value, None, "", typed=True)
+
     def retry_prompt(self, problems: str) -> str:
         schema = json.dumps(
             self.schema.schema if self.schema else {}, ensure_ascii=False, separators=(",", ":")
@@ -58,6 +102,26 @@ class OutputSpec(Generic[T]):
             f"Your answer did not validate as {self.type_name}:\n{problems}\n"
             f"Answer again with only a JSON value matching this schema: {schema}"
         )
+
+
+@dataclass(frozen=True)
+class Checked(Generic[T]):
+    """The verdict on one answer: its value, or the problems and what to tell the model."""
+
+    value: T | None
+    problems: str | None  # None when the answer is accepted
+    retry_prompt: str
+    typed: bool  # it validated as the output type (a rejection then came from a validator)
+
+
+def _arity(fn: Callable[..., Any]) -> int:
+    """How many positional arguments `fn` requires."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(1 for p in params if p.kind in positional and p.default is p.empty)
 
 
 def _describe(e: ValidationError) -> str:

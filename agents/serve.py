@@ -33,6 +33,12 @@ LOCAL_MODELS: dict[str, tuple[str, str]] = {
 }
 
 
+# The one default port: `agents serve`, `agents run`, `scripts/serve-local` (its default model) and
+# `OpenAIChatModel` all use it, as vLLM itself does. (serve-local's tiny protocol-test model: 8011.)
+DEFAULT_PORT = 8000
+DEFAULT_BASE_URL = f"http://127.0.0.1:{DEFAULT_PORT}/v1"
+
+
 class ServerError(AgentsError):
     """The vLLM server could not be started or did not become healthy."""
 
@@ -67,7 +73,7 @@ class ServerConfig:
     model: str
     served_name: str | None = None
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = DEFAULT_PORT
     profile: ModelProfile | str | None = None
     max_model_len: int | None = 4096
     cpu: bool | None = None  # None: detect

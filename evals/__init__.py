@@ -4,6 +4,9 @@
 >>> summary = await run_eval(load_suite("multistep"), EvalConfig(out=Path("runs/x"), oracle=True))
 """
 
+import logging
+
+from evals import _preflight  # noqa: F401  (first: names a file that hides `agents` or `tools`)
 from evals.checks import (
     Check,
     CustomCheck,
@@ -59,3 +62,7 @@ __all__ = [
     "summarize",
     "wilson_interval",
 ]
+
+# A library logs, the application decides what to show: without this, Python would print
+# warnings to stderr through its last-resort handler.
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -1,6 +1,6 @@
 """An agent that answers a weather question with two tools and a typed report.
 
-    python examples/weather_agent.py --base-url http://127.0.0.1:8012/v1 [--model NAME] [--prompt TEXT]
+    python examples/weather_agent.py [--base-url http://127.0.0.1:8000/v1] [--model NAME] [--prompt TEXT]
 
 The weather tool reads a small table in this file (no network), so runs are reproducible.
 On the offline default (Gemma 3 270M *base* weights, no instruction tuning) the model is far
@@ -69,7 +69,7 @@ def describe_server(model: OpenAIChatModel) -> str:
 
 async def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--base-url", default="http://127.0.0.1:8012/v1")
+    ap.add_argument("--base-url", default="http://127.0.0.1:8000/v1", help="the server")
     ap.add_argument("--model", default=None, help="served model name (default: the server's first)")
     ap.add_argument("--prompt", default="What is the weather in Oslo right now, and do I need a coat?")
     ap.add_argument("--seed", type=int, default=0)

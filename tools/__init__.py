@@ -9,6 +9,8 @@
 'add'
 """
 
+import logging
+
 from tools._context import RunContext
 from tools._tool import Tool, tool
 from tools._toolset import Approver, Toolset
@@ -42,3 +44,7 @@ __all__ = [
     "UnknownToolError",
     "tool",
 ]
+
+# A library logs, the application decides what to show: without this, Python would print
+# warnings to stderr through its last-resort handler.
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -34,6 +35,8 @@ from tools.errors import (
     ToolRetriesExceeded,
     UnknownToolError,
 )
+
+log = logging.getLogger(__name__)
 
 Approver = Callable[[RunContext[Any], ToolCall, Tool], bool | Awaitable[bool]]
 """Decides whether a call to a tool with `requires_approval` may run: `(ctx, call, tool) -> bool`,
@@ -243,6 +246,13 @@ class Toolset:
         by_index = {i: r for (i, _, _), r in zip(to_run, done, strict=True)}
         results = [by_index[i] if isinstance(s, tuple) else s for i, s in enumerate(slots)]
         for result in results:
+            log.debug(
+                "tool call %s id=%s status=%s in %.3f s",
+                result.name,
+                result.call_id,
+                result.status,
+                result.duration_s,
+            )
             # Retries with validated arguments came from ModelRetry; the others are counted already.
             if result.status == "retry" and result.arguments is not None:
                 self._count_retry(ctx, result.name, result.content)

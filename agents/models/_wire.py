@@ -189,6 +189,34 @@ class StreamAccumulator:
     finish_reason: str | None = None
     usage: Usage = field(default_factory=Usage)
     model_name: str | None = None
+    done: bool = False  # the server sent `data: [DONE]`
+
+    @property
+    def complete(self) -> bool:
+        """Whether the stream reached its end: `[DONE]` or a finish reason.
+
+        A stream that stops before either (a proxy timeout, a server restart) is a fragment,
+        however fluent its text.
+        """
+        return self.done or self.finish_reason is not None
+
+    def feed_line(self, line: str) -> list[StreamDelta]:
+        """One line of the server-sent event stream: the deltas it carries (none for comments)."""
+        if not line.startswith("data:"):
+            return []
+        payload = line[5:].strip()
+        if payload == "[DONE]":
+            self.done = True
+            return []
+        try:
+            chunk = json.loads(payload)
+        except (ValueError, RecursionError) as e:
+            raise ModelResponseError(f"Malformed stream chunk: {payload[:200]}") from e
+        if isinstance(chunk, dict) and "error" in chunk:
+            err = chunk["error"]
+            message = err.get("message") if isinstance(err, dict) else str(err)
+            raise ModelResponseError(f"Server reported an error mid-stream: {message}")
+        return self.feed(chunk)
 
     def feed(self, chunk: Any) -> list[StreamDelta]:
         if not isinstance(chunk, dict):

@@ -133,7 +133,11 @@ StreamItem = StreamDelta | ModelResponse
 
 @runtime_checkable
 class Model(Protocol):
-    """What the agent needs from a model: one request, or one streamed request."""
+    """What the agent needs from a model: one request, or one streamed request.
+
+    A model that holds connections may also define `async def aclose()`, closing those of the
+    running event loop; `Agent.aclose`, `async with agent` and `Agent.run_sync` call it.
+    """
 
     @property
     def name(self) -> str: ...

@@ -3,49 +3,48 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
+import re
+import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from agents.errors import AgentsError, ConfigError, ModelHTTPError, ModelResponseError, ModelUnreachable
+from agents.errors import (
+    AgentsError,
+    ConfigError,
+    ContextLengthExceeded,
+    ModelHTTPError,
+    ModelResponseError,
+    ModelUnreachable,
+)
+from agents.models._retry import (
+    RETRY_STATUSES,
+    Attempts,
+    RetryableStatus,
+    RetryPolicy,
+    StreamIncomplete,
+    retry_after_s,
+)
 from agents.models._wire import StreamAccumulator, mark_cut, request_to_wire, response_from_wire
 from agents.models.base import ModelRequest, ModelResponse, StreamItem
 from agents.models.profiles import ModelProfile, get_profile, profile_for
+
+__all__ = ["OpenAIChatModel", "RetryPolicy", "normalise_base_url"]
+
+log = logging.getLogger(__name__)
 
 # Unit tests switch real requests off (agents.testing.block_model_requests) so that a test
 # that forgot its test double fails loudly instead of waiting on a network.
 ALLOW_MODEL_REQUESTS = True
 
-_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded retries with exponential backoff and full jitter.
-
-    Retried: connection errors, timeouts, HTTP 408, 429 and 5xx. Never other 4xx: the same
-    request would fail the same way.
-    """
-
-    max_attempts: int = 4
-    initial_backoff_s: float = 0.5
-    max_backoff_s: float = 8.0
-
-
-class _RetryableStatus(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        self.message = message
-        super().__init__(f"HTTP {status}: {message}")
-
-
-def _retryable(e: BaseException) -> bool:
-    return isinstance(e, httpx.TransportError | _RetryableStatus)
+# vLLM 0.32: "This model's maximum context length is 4096 tokens. However, your prompt contains
+# 5000 input tokens, ..." or "Input length (5000) exceeds model's maximum context length (4096).";
+# older vLLM and OpenAI: "... maximum context length is 4096 tokens. However, you requested ...".
+_CONTEXT_LENGTH = re.compile(r"maximum context length", re.IGNORECASE)
 
 
 def normalise_base_url(base_url: str) -> str:
@@ -99,13 +98,16 @@ class OpenAIChatModel:
         self.retry = retry or RetryPolicy()
         if self.retry.max_attempts < 1:
             raise ConfigError("RetryPolicy.max_attempts must be at least 1.")
+        if self.retry.max_retry_after_s < 0:
+            raise ConfigError("RetryPolicy.max_retry_after_s must be >= 0 seconds.")
         self._timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s)
         self._headers = {"content-type": "application/json", **(headers or {})}
         if api_key:
             self._headers["authorization"] = f"Bearer {api_key}"
         self._transport = transport  # a seam for tests of retries and errors
-        self._client: httpx.AsyncClient | None = None
-        self._client_loop: asyncio.AbstractEventLoop | None = None
+        # An httpx client belongs to the event loop it was first used on (run_sync makes a new
+        # loop per call), so there is one client per loop.
+        self._clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
 
     def __repr__(self) -> str:
         return (
@@ -137,115 +139,159 @@ class OpenAIChatModel:
         return cls(str(models[0]), base_url=url, **kwargs)
 
     def _http(self) -> httpx.AsyncClient:
-        # An httpx client belongs to the event loop it was first used on; run_sync makes a
-        # new loop per call, so keep one client per loop.
         if not ALLOW_MODEL_REQUESTS and self._transport is None:
             raise AgentsError(
                 f"Real model requests are blocked here (agents.testing.block_model_requests); {self!r} "
                 "would have called a server. Use ScriptedModel/FunctionModel, or an integration test."
             )
         loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop or self._client.is_closed:
-            self._client = httpx.AsyncClient(
+        for other in [other for other in self._clients if other.is_closed()]:
+            # Its loop is gone, so it cannot be closed any more; Agent.run_sync closes its client
+            # before its loop ends, and so should other code that runs a loop of its own.
+            del self._clients[other]
+        client = self._clients.get(loop)
+        if client is None or client.is_closed:
+            client = httpx.AsyncClient(
                 timeout=self._timeout, headers=self._headers, transport=self._transport
             )
-            self._client_loop = loop
-        return self._client
+            self._clients[loop] = client
+        return client
 
     async def aclose(self) -> None:
-        if self._client is not None and not self._client.is_closed:
-            await self._client.aclose()
-        self._client = None
+        """Close this event loop's connections; the model stays usable and reconnects when needed.
 
-    def _retrying(self) -> AsyncRetrying:
-        p = self.retry
-        return AsyncRetrying(
-            retry=retry_if_exception(_retryable),
-            wait=wait_random_exponential(multiplier=p.initial_backoff_s, max=p.max_backoff_s),
-            stop=stop_after_attempt(p.max_attempts),
-            reraise=True,
-        )
+        Clients of event loops that have ended are dropped (they cannot be closed any more); those
+        of loops still running in other threads are theirs to close.
+        """
+        loop = asyncio.get_running_loop()
+        client = self._clients.pop(loop, None)
+        for other in [other for other in self._clients if other.is_closed()]:
+            del self._clients[other]
+        if client is not None:
+            await client.aclose()
+
+    async def __aenter__(self) -> OpenAIChatModel:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
 
     def _body(self, request: ModelRequest, *, stream: bool) -> tuple[dict[str, Any], int | None]:
         """The wire body, and the `max_tokens` it asks for (to tell a cut response)."""
         prepared = self._profile.prepare(request)
         return request_to_wire(self._name, prepared, stream=stream), prepared.settings.max_tokens
 
-    def _raise_for_status(self, response: httpx.Response, attempts: int) -> None:
-        if response.status_code < 400:
-            return
-        message = _error_message(response)
-        if response.status_code in _RETRY_STATUSES:
-            raise _RetryableStatus(response.status_code, message)
-        raise ModelHTTPError(self.base_url, response.status_code, message, attempts)
+    def _timeout_for(self, request: ModelRequest) -> httpx.Timeout:
+        if request.settings.timeout_s is None:
+            return self._timeout
+        return httpx.Timeout(request.settings.timeout_s, connect=self._timeout.connect)
 
-    def _final_error(self, e: BaseException, attempts: int) -> Exception:
-        if isinstance(e, _RetryableStatus):
-            return ModelHTTPError(self.base_url, e.status, e.message, attempts)
-        return ModelUnreachable(self.base_url, attempts, e)
+    async def _send(
+        self, body: dict[str, Any], timeouts: httpx.Timeout, attempts: Attempts, *, stream: bool
+    ) -> httpx.Response:
+        """One POST; an error status raises (a `RetryableStatus` for those worth another attempt)."""
+        attempt = attempts.start()
+        url = f"{self.base_url}/chat/completions"
+        log.debug(
+            "POST %s model=%s stream=%s messages=%d tools=%d max_tokens=%s attempt=%d",
+            url,
+            self._name,
+            stream,
+            len(body["messages"]),
+            len(body.get("tools", ())),
+            body.get("max_tokens"),
+            attempt,
+        )
+        client = self._http()
+        response = await client.send(
+            client.build_request("POST", url, json=body, timeout=timeouts), stream=stream
+        )
+        if response.status_code >= 400:
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+            self._raise_for_status(response, attempt)
+        return response
+
+    def _raise_for_status(self, response: httpx.Response, attempts: int) -> None:
+        message = _error_message(response)
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            raise RetryableStatus(status, message, retry_after_s(response))
+        if status == 400 and _CONTEXT_LENGTH.search(message):
+            raise ContextLengthExceeded(self.base_url, status, message, attempts)
+        raise ModelHTTPError(self.base_url, status, message, attempts)
 
     async def request(self, request: ModelRequest) -> ModelResponse:
         body, max_tokens = self._body(request, stream=False)
-        timeout = request.settings.timeout_s
-        attempts = 0
-        try:
-            async for attempt in self._retrying():
-                with attempt:
-                    attempts += 1
-                    r = await self._http().post(
-                        f"{self.base_url}/chat/completions",
-                        json=body,
-                        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-                    )
-                    self._raise_for_status(r, attempts)
-        except (httpx.TransportError, _RetryableStatus) as e:
-            raise self._final_error(e, attempts) from e
+        timeout = self._timeout_for(request)
+        attempts = Attempts(self.retry, self.base_url, timeout)
+        started = time.monotonic()
+        while True:
+            try:
+                r = await self._send(body, timeout, attempts, stream=False)
+                break
+            except (httpx.TransportError, RetryableStatus) as e:
+                await attempts.after(e)
         try:
             data = r.json()
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:
             raise ModelResponseError(f"Server returned invalid JSON: {r.text[:300]}") from e
-        return mark_cut(response_from_wire(data), max_tokens)
+        response = mark_cut(response_from_wire(data), max_tokens)
+        _log_response(response, started)
+        return response
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
         body, max_tokens = self._body(request, stream=True)
-        acc = StreamAccumulator()
-        attempts = 0
-        # Retries cover only getting the stream started: once deltas went out, a retry
-        # would repeat them.
-        try:
-            async for attempt in self._retrying():
-                with attempt:
-                    attempts += 1
-                    client = self._http()
-                    http_request = client.build_request(
-                        "POST", f"{self.base_url}/chat/completions", json=body
-                    )
-                    response = await client.send(http_request, stream=True)
-                    if response.status_code >= 400:
-                        await response.aread()
-                        await response.aclose()
-                        self._raise_for_status(response, attempts)
-        except (httpx.TransportError, _RetryableStatus) as e:
-            raise self._final_error(e, attempts) from e
-        try:
-            async for line in response.aiter_lines():
-                if not line.startswith("data:"):
-                    continue
-                payload = line[5:].strip()
-                if payload == "[DONE]":
-                    break
+        timeout = self._timeout_for(request)
+        attempts = Attempts(self.retry, self.base_url, timeout)
+        started = time.monotonic()
+        # A failure before the first delta is retried like a failed request; after it, a retry
+        # would repeat what the caller has already received.
+        while True:
+            acc = StreamAccumulator()
+            delivered = False
+            try:
+                response = await self._send(body, timeout, attempts, stream=True)
                 try:
-                    chunk = json.loads(payload)
-                except ValueError as e:
-                    raise ModelResponseError(f"Malformed stream chunk: {payload[:200]}") from e
-                if isinstance(chunk, dict) and "error" in chunk:
-                    err = chunk["error"]
-                    message = err.get("message") if isinstance(err, dict) else str(err)
-                    raise ModelResponseError(f"Server reported an error mid-stream: {message}")
-                for delta in acc.feed(chunk):
-                    yield delta
-        except httpx.TransportError as e:
-            raise ModelResponseError(f"Stream from {self.base_url} broke off: {type(e).__name__}: {e}") from e
-        finally:
-            await response.aclose()
-        yield mark_cut(acc.response(), max_tokens)
+                    async for line in response.aiter_lines():
+                        for delta in acc.feed_line(line):
+                            delivered = True
+                            yield delta
+                        if acc.done:
+                            break
+                finally:
+                    # Also when the caller leaves early: closing the generator ends the request.
+                    await response.aclose()
+                if not acc.complete:
+                    raise StreamIncomplete()
+                break
+            except (httpx.TransportError, RetryableStatus, StreamIncomplete) as e:
+                if delivered:
+                    raise self._broken_stream(e, attempts) from e
+                await attempts.after(e)
+        final = mark_cut(acc.response(), max_tokens)
+        _log_response(final, started)
+        yield final
+
+    def _broken_stream(self, error: Exception, attempts: Attempts) -> Exception:
+        if isinstance(error, httpx.TimeoutException | StreamIncomplete):
+            return attempts.final_error(error)
+        return ModelResponseError(
+            f"Stream from {self.base_url} broke off: {type(error).__name__}: {error or 'no detail'}"
+        )
+
+
+def _log_response(response: ModelResponse, started: float) -> None:
+    log.debug(
+        "response model=%s finish_reason=%s tokens=%d+%d calls=%d in %.2f s",
+        response.model_name,
+        response.finish_reason,
+        response.usage.input_tokens,
+        response.usage.output_tokens,
+        len(response.tool_calls),
+        time.monotonic() - started,
+    )

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import email.utils
 import json
 import socket
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from agents.errors import ConfigError, ModelHTTPError, ModelResponseError, ModelUnreachable
+from agents.errors import (
+    ConfigError,
+    ContextLengthExceeded,
+    ModelHTTPError,
+    ModelResponseError,
+    ModelTimeout,
+    ModelUnreachable,
+)
 from agents.messages import (
     AssistantMessage,
     ImagePart,
@@ -38,9 +48,20 @@ def completion(content: str = "hi", **message: Any) -> dict[str, Any]:
 
 
 def model_with(handler: Any, **kwargs: Any) -> OpenAIChatModel:
-    return OpenAIChatModel(
-        "m", base_url="http://test", transport=httpx.MockTransport(handler), retry=FAST, **kwargs
-    )
+    kwargs.setdefault("retry", FAST)
+    return OpenAIChatModel("m", base_url="http://test", transport=httpx.MockTransport(handler), **kwargs)
+
+
+async def ask(
+    model: OpenAIChatModel, request: ModelRequest, *, stream: bool, into: list[Any] | None = None
+) -> Any:
+    """The complete response, by a plain request or by draining a stream (its items go `into`)."""
+    if not stream:
+        return await model.request(request)
+    items = into if into is not None else []
+    async for item in model.stream(request):
+        items.append(item)
+    return items[-1]
 
 
 def req(*messages: Any, **kwargs: Any) -> ModelRequest:
@@ -291,3 +312,173 @@ async def test_a_call_that_used_up_max_tokens_is_reported_cut(stream: bool) -> N
         else:
             response = await model.request(request)
         assert response.finish_reason == expected
+
+
+def sse_open(*chunks: Any) -> bytes:
+    """An event stream that stops without `[DONE]`."""
+    return b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in chunks)
+
+
+async def test_a_stream_that_stops_early_is_an_error_not_an_answer() -> None:
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        body = sse_open(
+            {"model": "m", "choices": [{"delta": {"content": "The answer is "}}]},
+            {"choices": [{"delta": {"content": "forty"}}]},
+        )
+        return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
+
+    items: list[Any] = []
+    with pytest.raises(ModelResponseError, match=r"ended before the response was complete"):
+        await ask(model_with(handler), req(), stream=True, into=items)
+    assert "".join(i.text for i in items if isinstance(i, TextDelta)) == "The answer is forty"
+    assert not any(isinstance(i, ModelResponse) for i in items)  # deltas, but never an answer
+    assert calls == 1  # tokens went out already: a retry would repeat them
+
+
+async def test_a_stream_that_stops_before_its_first_token_is_retried() -> None:
+    bodies = iter(
+        [
+            sse_open({"model": "m", "choices": [{"delta": {"role": "assistant"}}]}),
+            sse(
+                {"model": "m", "choices": [{"delta": {"content": "fine"}}]},
+                {"choices": [{"delta": {}, "finish_reason": "stop"}]},
+            ),
+        ]
+    )
+    model = model_with(lambda r: httpx.Response(200, content=next(bodies)))
+    items = [i async for i in model.stream(req())]
+    assert isinstance(items[-1], ModelResponse) and items[-1].text == "fine"
+
+    # A finish reason without [DONE] is a complete answer.
+    body = sse_open({"model": "m", "choices": [{"delta": {"content": "ok"}, "finish_reason": "stop"}]})
+    items = [i async for i in model_with(lambda r: httpx.Response(200, content=body)).stream(req())]
+    assert isinstance(items[-1], ModelResponse) and items[-1].text == "ok"
+
+
+def raises(error: Exception) -> Any:
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise error
+
+    return handler, calls
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_read_timeout_is_a_timeout_error_and_not_retried_by_default(stream: bool) -> None:
+    handler, calls = raises(httpx.ReadTimeout("timed out"))
+    model = model_with(handler, timeout_s=42.0)
+    with pytest.raises(ModelTimeout) as info:
+        await ask(model, req(), stream=stream)
+    assert len(calls) == 1  # the server is alive and generating: no second generation
+    assert (info.value.phase, info.value.timeout_s, info.value.attempts) == ("read", 42.0, 1)
+    assert "42 s" in str(info.value) and "Is the server running" not in str(info.value)
+
+    handler, calls = raises(httpx.ReadTimeout("timed out"))
+    retrying = RetryPolicy(
+        max_attempts=3, initial_backoff_s=0.001, max_backoff_s=0.002, retry_read_timeouts=True
+    )
+    with pytest.raises(ModelTimeout) as info:
+        await model_with(handler, retry=retrying).request(req())
+    assert len(calls) == 3 and info.value.attempts == 3
+
+
+async def test_connect_timeouts_are_still_retried() -> None:
+    handler, calls = raises(httpx.ConnectTimeout("no answer to SYN"))
+    with pytest.raises(ModelUnreachable) as info:
+        await model_with(handler).request(req())
+    assert len(calls) == 3 and info.value.attempts == 3
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_settings_timeout_applies_to_request_and_stream(stream: bool) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"])
+        if stream:
+            return httpx.Response(
+                200, content=sse({"choices": [{"delta": {"content": "x"}, "finish_reason": "stop"}]})
+            )
+        return httpx.Response(200, json=completion())
+
+    model = model_with(handler, timeout_s=300.0, connect_timeout_s=7.0)
+    request = req(settings=ModelSettings(timeout_s=1.5))
+    await ask(model, request, stream=stream)
+    assert seen[0]["read"] == 1.5 and seen[0]["connect"] == 7.0
+
+
+async def test_retry_after_is_honoured_and_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    soon = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=3), usegmt=True)
+    responses = iter(
+        [
+            httpx.Response(429, headers={"retry-after": "2"}, json={"error": {"message": "slow down"}}),
+            httpx.Response(503, headers={"retry-after": soon}, json={"error": {"message": "loading"}}),
+            httpx.Response(200, json=completion()),
+        ]
+    )
+    assert (await model_with(lambda r: next(responses)).request(req())).text == "hi"
+    assert waits[0] == 2.0  # the backoff alone would wait at most FAST's 0.002 s
+    assert 1.0 < waits[1] <= 3.0  # an HTTP date, to the second
+
+    waits.clear()
+    responses = iter(
+        [
+            httpx.Response(503, headers={"retry-after": "3600"}, json={"error": {"message": "loading"}}),
+            httpx.Response(200, json=completion()),
+        ]
+    )
+    capped = RetryPolicy(max_attempts=2, max_retry_after_s=20.0)
+    assert (await model_with(lambda r: next(responses), retry=capped).request(req())).text == "hi"
+    assert waits == [20.0]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # vLLM 0.32's two shapes (renderers/params.py and entrypoints/serve/utils/api_utils.py)
+        "This model's maximum context length is 4096 tokens. However, your prompt contains 5000 input "
+        "tokens, which exceeds this limit even without any output tokens. Please reduce the length of the "
+        "input prompt. (parameter=input_tokens, value=5000)",
+        "Input length (5000) exceeds model's maximum context length (4096).",
+    ],
+)
+@pytest.mark.parametrize("stream", [False, True])
+async def test_context_length_400_is_its_own_error_and_never_retried(message: str, stream: bool) -> None:
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        error = {"message": message, "type": "BadRequestError", "param": "input_tokens", "code": 400}
+        return httpx.Response(400, json={"error": error})
+
+    model = model_with(handler)
+    with pytest.raises(ContextLengthExceeded) as info:
+        await ask(model, req(), stream=stream)
+    assert calls == 1
+    assert isinstance(info.value, ModelHTTPError) and info.value.status == 400
+    text = str(info.value)
+    assert "4096" in text and "max_tokens" in text and "--max-model-len" in text and "history" in text
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_json_nested_too_deep_is_a_response_error(stream: bool) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    body = f"data: {deep}\n\n" if stream else deep
+    model = model_with(lambda r: httpx.Response(200, text=body))
+    with pytest.raises(ModelResponseError):  # was RecursionError, outside the error tree
+        await ask(model, req(), stream=stream)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,20 @@ def fake_vllm(tmp_path: Path, body: str) -> str:
     return str(exe)
 
 
-def alive(pid: int) -> bool:
-    """Running; a zombie waiting for a reaper (containers may have none) counts as gone."""
+def alive(pid: int, settle_s: float = 5.0) -> bool:
+    """Still running after `settle_s`; a zombie waiting for a reaper (containers may have none)
+    counts as gone. SIGKILL is delivered asynchronously: on a loaded machine the process can
+    show as running for a moment after `killpg` returns, so poll instead of looking once."""
     stat_file = Path(f"/proc/{pid}/stat")
-    return stat_file.exists() and stat_file.read_text().split(") ")[1][0] != "Z"
+    deadline = time.monotonic() + settle_s
+    while True:
+        try:
+            running = stat_file.read_text().split(") ")[1][0] != "Z"
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+        if not running or time.monotonic() > deadline:
+            return running
+        time.sleep(0.05)
 
 
 def test_gemma4_command_has_profile_flags(tmp_path: Path) -> None:

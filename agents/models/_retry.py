@@ -1,0 +1,128 @@
+"""Which failed requests the HTTP client tries again, how long it waits, and the error it ends with."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from agents.errors import ModelError, ModelHTTPError, ModelResponseError, ModelTimeout, ModelUnreachable
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+_RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries with exponential backoff and full jitter.
+
+    Retried: connection errors, connect timeouts, HTTP 408, 429 and 5xx, and a stream that
+    broke off before its first token. Never other 4xx: the same request would fail the same way.
+    On 429 and 503 the server's `Retry-After` (seconds or an HTTP date) replaces the backoff,
+    capped at `max_retry_after_s`.
+
+    A read timeout means a live server is still generating: trying again repeats the whole
+    generation, up to `max_attempts` times the timeout. `retry_read_timeouts` opts in.
+    """
+
+    max_attempts: int = 4
+    initial_backoff_s: float = 0.5
+    max_backoff_s: float = 8.0
+    retry_read_timeouts: bool = False
+    max_retry_after_s: float = 30.0
+
+    def backoff_s(self, attempt: int) -> float:
+        """The wait after failed attempt number `attempt` (1-based), with full jitter."""
+        ceiling = min(self.max_backoff_s, self.initial_backoff_s * 2 ** (attempt - 1))
+        return random.uniform(0, ceiling)
+
+
+class RetryableStatus(Exception):
+    """An error status worth another attempt; `retry_after_s` is what the server asked for."""
+
+    def __init__(self, status: int, message: str, retry_after_s: float | None = None) -> None:
+        self.status = status
+        self.message = message
+        self.retry_after_s = retry_after_s
+        super().__init__(f"HTTP {status}: {message}")
+
+
+class StreamIncomplete(Exception):
+    """The event stream ended before `[DONE]` or a finish reason."""
+
+
+def retry_after_s(response: httpx.Response) -> float | None:
+    """The server's `Retry-After` in seconds, for the statuses that may carry it; None if absent."""
+    value = response.headers.get("retry-after")
+    if response.status_code not in _RETRY_AFTER_STATUSES or not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is GMT; a zone-less one is taken as such
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class Attempts:
+    """One request's attempts: count them, wait between them, or raise the typed final error."""
+
+    def __init__(self, policy: RetryPolicy, url: str, timeout: httpx.Timeout) -> None:
+        self.policy = policy
+        self.url = url
+        self.timeout = timeout
+        self.count = 0
+
+    def start(self) -> int:
+        self.count += 1
+        return self.count
+
+    async def after(self, error: Exception) -> None:
+        """Wait before the next attempt, or raise the typed error if `error` ends the request."""
+        if not self._retryable(error) or self.count >= self.policy.max_attempts:
+            raise self.final_error(error) from error
+        wait = self.policy.backoff_s(self.count)
+        if isinstance(error, RetryableStatus) and error.retry_after_s is not None:
+            wait = min(error.retry_after_s, self.policy.max_retry_after_s)
+        log.debug(
+            "retry %s in %.2f s: attempt %d of %d failed: %s: %s",
+            self.url,
+            wait,
+            self.count,
+            self.policy.max_attempts,
+            type(error).__name__,
+            error,
+        )
+        await asyncio.sleep(wait)
+
+    def _retryable(self, error: Exception) -> bool:
+        if isinstance(error, httpx.ReadTimeout | httpx.WriteTimeout):
+            return self.policy.retry_read_timeouts
+        return isinstance(error, httpx.TransportError | RetryableStatus | StreamIncomplete)
+
+    def final_error(self, error: Exception) -> ModelError:
+        if isinstance(error, RetryableStatus):
+            return ModelHTTPError(self.url, error.status, error.message, self.count)
+        if isinstance(error, StreamIncomplete):
+            return ModelResponseError(
+                f"The stream from {self.url} ended before the response was complete (no [DONE] and no "
+                f"finish_reason) after {self.count} attempt(s); a fragment is not an answer. "
+                "Check the server's log, and any proxy's timeout between here and the server."
+            )
+        if isinstance(error, httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
+            phase = {httpx.ReadTimeout: "read", httpx.WriteTimeout: "write"}.get(type(error), "pool")
+            limit = {"read": self.timeout.read, "write": self.timeout.write}.get(phase, self.timeout.pool)
+            return ModelTimeout(self.url, limit, self.count, phase)
+        return ModelUnreachable(self.url, self.count, error)
