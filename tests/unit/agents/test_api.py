@@ -48,6 +48,7 @@ PUBLIC = [
     "ModelUnreachable",
     "OpenAIChatModel",
     "OutputValidationError",
+    "ResponseTruncated",
     "RunContext",
     "RunResult",
     "RunUsage",
