@@ -24,7 +24,7 @@ from agents.errors import (
     OutputValidationError,
     ResponseTruncated,
     RunTrace,
-    ToolRetriesExceeded,
+    UnreadableResponse,
     UsageLimitExceeded,
 )
 from agents.events import (
@@ -249,7 +249,7 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
             if state.cuts and (state.cuts > CUT_RETRIES or state.format_problems > state.format_retries):
                 raise ResponseTruncated("reply", state.max_tokens(), state.cuts)
             if state.format_problems > state.format_retries:
-                raise ToolRetriesExceeded("(unreadable call)", state.format_problems, got.problem)
+                raise UnreadableResponse(state.format_problems, got.problem, state.format_retries)
             state.messages.append(AssistantMessage(text=response.text, reasoning=response.reasoning))
             state.messages.append(UserMessage(content=f"Your tool call could not be read: {got.problem}"))
             continue

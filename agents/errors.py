@@ -2,7 +2,8 @@
 
     AgentsError
     ├── ConfigError
-    ├── ToolError: UnknownToolError, ToolArgumentsError, ToolFatalError, ToolRetriesExceeded
+    ├── ToolError: UnknownToolError, ToolArgumentsError, ToolFatalError,
+    │              ToolRetriesExceeded (UnreadableResponse)
     ├── ModelError: ModelUnreachable, ModelTimeout, ModelHTTPError (ContextLengthExceeded),
     │               ModelResponseError
     ├── UsageLimitExceeded
@@ -52,6 +53,7 @@ __all__ = [
     "ToolFatalError",
     "ToolRetriesExceeded",
     "UnknownToolError",
+    "UnreadableResponse",
     "UsageLimitExceeded",
     "trace_of",
 ]
@@ -156,6 +158,24 @@ class UsageLimitExceeded(AgentsError):
             f"Usage limit {limit} exceeded: {value:g} > {maximum:g}. "
             "The partial run is in the error's .trace; raise the limit in UsageLimits if it is expected."
         )
+
+
+class UnreadableResponse(ToolRetriesExceeded):
+    """The model's responses could not be read (calls, or json mode's object) more often than the
+    agent's `format_retries` allow. A `ToolRetriesExceeded` for the tool "(unreadable call)"."""
+
+    def __init__(self, retries: int, last_problem: str, limit: int) -> None:
+        ToolError.__init__(
+            self,
+            f"The model's response could not be read {retries} time(s) (format_retries={limit}); "
+            f"last problem:\n{last_problem}\nRaise the agent's format_retries, or use a tool mode "
+            "that constrains the format (grammar or json).",
+        )
+        self.tool = "(unreadable call)"
+        self.retries = retries
+        self.last_problem = last_problem
+        self.limit = limit
+        self.per_run = False
 
 
 class ResponseTruncated(AgentsError):

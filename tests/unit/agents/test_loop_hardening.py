@@ -13,7 +13,13 @@ import pytest
 from pydantic import BaseModel
 
 from agents import Agent, UsageLimits
-from agents.errors import ResponseTruncated, ToolRetriesExceeded, UsageLimitExceeded, trace_of
+from agents.errors import (
+    ResponseTruncated,
+    ToolRetriesExceeded,
+    UnreadableResponse,
+    UsageLimitExceeded,
+    trace_of,
+)
 from agents.events import OutputRetry, ResponseCut, ToolCallStarted
 from agents.messages import UserMessage
 from agents.models import GEMMA4, GENERIC
@@ -119,8 +125,11 @@ async def test_a_profile_parser_failing_in_any_way_is_a_retry() -> None:
         raise ValueError("cannot read this")
 
     model = ScriptedModel(["<call>", "<call>", "<call>"], profile=replace(GENERIC, text_call_parser=broken))
-    with pytest.raises(ToolRetriesExceeded, match="cannot read this") as info:
+    with pytest.raises(UnreadableResponse, match="cannot read this") as info:
         await Agent(model, tools=[add], format_retries=2).run("?")
+    # The advice is about the agent's format_retries, not a tool's max_retries.
+    assert isinstance(info.value, ToolRetriesExceeded) and "format_retries=2" in str(info.value)
+    assert "max_retries" not in str(info.value)
     trace = trace_of(info.value)
     assert trace is not None and len(told(trace.messages)) == 2
 
