@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import BaseModel
 
@@ -22,7 +23,7 @@ from agents.errors import (
 )
 from agents.events import OutputRetry, ResponseCut, ToolCallStarted
 from agents.messages import UserMessage
-from agents.models import GEMMA4, GENERIC
+from agents.models import GEMMA4, GENERIC, OpenAIChatModel
 from agents.models.base import ModelRequest, ModelResponse, ModelSettings, StreamItem
 from agents.models.profiles import ToolMode
 from agents.testing import FunctionModel, ScriptedModel, call
@@ -246,6 +247,9 @@ async def test_wall_time_bounds_a_tool_in_flight() -> None:
 # -- issue 9.2: a response cut at max_tokens names its cause ------------------------------------
 
 
+cut_wire = {"name": "add", "arguments": '{"a": 1, "b": 2'}
+
+
 def cut(text: str = "", *calls: ToolCall) -> ModelResponse:
     return ModelResponse(text=text, tool_calls=list(calls), finish_reason="length")
 
@@ -298,3 +302,32 @@ async def test_streamed_call_that_was_cut_emits_an_event() -> None:
     assert [e for e in events if isinstance(e, ResponseCut)] == [ResponseCut(1, 50)]
     assert stream.result.output == "3"
     assert [r.value for r in stream.result.tool_results()] == [3]  # the cut call never ran
+
+
+async def test_streamed_call_cut_by_the_server_emits_an_event_end_to_end() -> None:
+    # The HTTP client marks a stream that used up max_tokens as cut; the run says so as it streams.
+    replies = iter(
+        [
+            [
+                {"choices": [{"delta": {"tool_calls": [{"index": 0, "id": "c1", "function": cut_wire}]}}]},
+                {"choices": [{"delta": {}, "finish_reason": "tool_calls"}]},
+                {"choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 16}},
+            ],
+            [
+                {"choices": [{"delta": {"content": "Fine."}}]},
+                {"choices": [{"delta": {}, "finish_reason": "stop"}]},
+                {"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 2}},
+            ],
+        ]
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = "".join(f"data: {json.dumps(c)}\n\n" for c in next(replies)) + "data: [DONE]\n\n"
+        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+    model = OpenAIChatModel("m", base_url="http://test", transport=httpx.MockTransport(handler))
+    agent = Agent(model, tools=[add], tool_mode="server", settings=ModelSettings(max_tokens=16))
+    stream = agent.run_stream("add")
+    events = [e async for e in stream]
+    assert [e for e in events if isinstance(e, ResponseCut)] == [ResponseCut(1, 16)]
+    assert stream.result.output == "Fine." and stream.result.tool_results() == []
