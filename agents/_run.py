@@ -54,8 +54,9 @@ X = TypeVar("X")
 #: Retries after a response cut at max_tokens: one, asking for a shorter reply. More with the
 #: same budget would be cut the same way.
 CUT_RETRIES = 1
-_CUT_CALL = (
-    "it was cut off at the token limit before it was complete, so it was not run. Write a shorter call."
+_CUT_REPLY = (
+    "Your reply was cut off at the token limit before it was complete, so no call in it was run. "
+    "Reply again, shorter: a shorter call, or a shorter answer."
 )
 _CUT_ANSWER = (
     "Your answer was cut off at the token limit before it was complete. "
@@ -219,7 +220,7 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
         got = tool_modes.extract(state.tool_mode, response, state.model.profile, request)
         if state.cuts and (got.calls or got.problem is not None):
             # Cut off by max_tokens: the calls may be fragments that still validate. Never run them.
-            got = replace(got, calls=[], problem=_CUT_CALL)
+            got = replace(got, calls=[], problem=_CUT_REPLY)
 
         if got.calls:
             state.limits.check_tool_calls(state.usage, len(got.calls))  # before any of them runs
@@ -251,7 +252,8 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
             if state.format_problems > state.format_retries:
                 raise UnreadableResponse(state.format_problems, got.problem, state.format_retries)
             state.messages.append(AssistantMessage(text=response.text, reasoning=response.reasoning))
-            state.messages.append(UserMessage(content=f"Your tool call could not be read: {got.problem}"))
+            told = got.problem if state.cuts else f"Your tool call could not be read: {got.problem}"
+            state.messages.append(UserMessage(content=told))
             continue
 
         checked = await state.output.check(got.text, state.context(step))
