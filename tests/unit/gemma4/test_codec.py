@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -223,3 +224,15 @@ def test_tool_call_objects_render_like_their_arguments() -> None:
         ToolCall(id="2", name="b", arguments='{"y": "z"}'),
     ]
     assert render_calls(calls_) == render_call("a", {"x": 1}) + render_call("b", {"y": "z"})
+
+
+PIECES = ["<|tool_call>", "<tool_call|>", "call:", "f", "{", "}", "[", "]", ":", ",", D, "<|channel>"]
+PIECES += ["<channel|>", "<turn|>", "-", ".", "e", "1", "0", "true", "null", " ", "\n", "<", "|"]
+PIECES += ["7" * 4400, "1e999", "[" * 100]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_size=40).map("".join), st.booleans())
+def test_any_text_after_a_call_opener_raises_only_parse_errors(tail: str, strict: bool) -> None:
+    with contextlib.suppress(ParseError):  # anything else fails the test
+        parse("<|tool_call>call:f{a:" + tail, strict=strict)
