@@ -32,6 +32,7 @@ Constraint = Literal["json", "grammar"]
 _json_ids = itertools.count(1)
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_LONG_DIGITS = re.compile(r"[0-9]{4000}")
 
 
 @dataclass(frozen=True)
@@ -230,17 +231,22 @@ def _check_arguments(call: ToolCall) -> str | None:
     Everything else wrong with them (bad JSON, wrong types) is the toolset's to explain.
     """
     too_deep = f"The arguments of `{call.name}` nest deeper than {MAX_ARGUMENT_DEPTH} levels."
-    if not isinstance(call.arguments, str):
-        return too_deep if _depth(call.arguments) > MAX_ARGUMENT_DEPTH else None
-    if _text_depth(call.arguments) > MAX_ARGUMENT_DEPTH:  # balanced or not: decoders recurse on both
-        return too_deep
-    try:
-        json.loads(call.arguments)
-    except json.JSONDecodeError:
-        return None
-    except ValueError as e:  # an integer with more digits than Python converts
-        return f"The arguments of `{call.name}` could not be read: {_unreadable(e)}."
-    return None
+    value: Any = call.arguments
+    if isinstance(value, str):
+        text = value
+        if text.count("[") + text.count("{") <= MAX_ARGUMENT_DEPTH and not _LONG_DIGITS.search(text):
+            return None  # the usual case: too few brackets to nest deep, no number too long to read
+        try:
+            value = json.loads(text)
+        except RecursionError:
+            return too_deep
+        except json.JSONDecodeError:
+            # Broken JSON: the toolset explains it, unless it nests so deep that decoding it again,
+            # from a deeper stack, would exhaust the stack before finding the break.
+            return too_deep if _text_depth(text) > MAX_ARGUMENT_DEPTH else None
+        except ValueError as e:  # an integer with more digits than Python converts
+            return f"The arguments of `{call.name}` could not be read: {_unreadable(e)}."
+    return too_deep if _depth(value) > MAX_ARGUMENT_DEPTH else None
 
 
 def _text_depth(text: str) -> int:
@@ -253,13 +259,13 @@ def _text_depth(text: str) -> int:
 
 def _depth(value: Any) -> int:
     """How deeply lists and dicts nest in `value` (a scalar is 0); stops counting past the bound."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list) and level <= MAX_ARGUMENT_DEPTH + 3:
-            deepest = max(deepest, level + 1)
-            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    deepest, level = 0, [value]
+    while deepest <= MAX_ARGUMENT_DEPTH + 3:
+        containers = [v for v in level if isinstance(v, dict | list)]
+        if not containers:
+            break
+        deepest += 1
+        level = [child for c in containers for child in (c.values() if isinstance(c, dict) else c)]
     return deepest
 
 
