@@ -7,7 +7,6 @@ ones run in a worker thread so that they never block the event loop.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import re
@@ -24,6 +23,7 @@ from tools import _retry
 from tools._coerce import coerce
 from tools._context import RunContext
 from tools._schema import FunctionSchema, Param, clean_schema, function_schema, takes_run_context
+from tools._threads import run_in_thread
 from tools.errors import ConfigError, ToolArgumentsError
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_.-]{0,63}$")
@@ -210,7 +210,8 @@ class Tool:
         return Prepared(data, (), dict(data))
 
     async def invoke(self, prepared: Prepared, ctx: RunContext[Any] | None = None) -> Any:
-        """Run the handler with prepared arguments; sync handlers run in a worker thread."""
+        """Run the handler with prepared arguments; sync handlers run in a daemon thread of their own
+        (see `tools._threads`), which a timeout abandons."""
         if self.function is None:
             raise ConfigError(
                 f"Tool {self.name!r} is a declaration without a handler and cannot be run. "
@@ -220,7 +221,7 @@ class Tool:
         if self._is_async:
             result = await self.function(*args, **prepared.kwargs)
         else:
-            result = await asyncio.to_thread(self.function, *args, **prepared.kwargs)
+            result = await run_in_thread(self.function, *args, **prepared.kwargs)
         if inspect.isawaitable(result):  # a sync callable that hands back a coroutine
             result = await result
         return result

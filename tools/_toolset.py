@@ -50,7 +50,8 @@ class Toolset:
     `max_retries` is the default per-tool budget of retries (invalid calls and `ModelRetry`),
     counted over the whole run; `max_retries_per_run` caps their total over all tools.
     `default_timeout` (seconds) applies to tools without their own; None means no limit.
-    A sync tool that times out is abandoned, not stopped: its thread runs on to its end.
+    A sync tool that times out is abandoned, not stopped: its own daemon thread runs on to its
+    end, and nothing waits for it (not `asyncio.run`, not later calls).
     """
 
     def __init__(
