@@ -46,8 +46,9 @@ class Tool:
     `name`, `description`, `parameters` (the JSON schema the model sees), `takes_ctx` (the
     handler's first parameter is a `RunContext`), `timeout` (seconds, None for the toolset's
     default), `max_retries` (None for the toolset's default), `requires_approval`, `strict`
-    (no lax coercion, strict validation, and `"strict": true` in the spec) and `function` (the
-    handler, None for a declaration without one). A tool made from a function can still be
+    (no lax coercion, strict validation, and `"strict": true` in the spec), `max_result_chars`
+    (the cap on the result's text, None for the toolset's) and `function` (the handler, None
+    for a declaration without one). A tool made from a function can still be
     called like that function.
     """
 
@@ -65,6 +66,7 @@ class Tool:
         strict: bool,
         validation_schema: dict[str, Any] | None = None,
         signature: FunctionSchema | None = None,
+        max_result_chars: int | None = None,
     ) -> None:
         check_name(name)
         if timeout is not None and not timeout > 0:
@@ -73,6 +75,7 @@ class Tool:
             )
         if max_retries is not None and max_retries < 0:
             raise ConfigError(f"Tool {name!r}: max_retries must be 0 or more, not {max_retries!r}.")
+        check_result_cap(max_result_chars, f"Tool {name!r}")
         self.name = name
         self.description = description
         self.parameters = parameters
@@ -82,6 +85,7 @@ class Tool:
         self.max_retries = max_retries
         self.requires_approval = requires_approval
         self.strict = strict
+        self.max_result_chars = max_result_chars
         self._signature = signature
         # Raw-schema tools validate against the schema as given; function tools against the
         # cleaned one (pydantic does the real validation, the validator only guides coercion).
@@ -103,6 +107,7 @@ class Tool:
         max_retries: int | None = None,
         requires_approval: bool = False,
         strict: bool = False,
+        max_result_chars: int | None = None,
     ) -> Tool:
         """A tool from a typed function or bound method, described by its docstring.
 
@@ -127,6 +132,7 @@ class Tool:
             requires_approval=requires_approval,
             strict=strict,
             signature=made,
+            max_result_chars=max_result_chars,
         )
 
     @classmethod
@@ -141,6 +147,7 @@ class Tool:
         max_retries: int | None = None,
         requires_approval: bool = False,
         strict: bool = False,
+        max_result_chars: int | None = None,
     ) -> Tool:
         """A tool declared by a raw JSON schema, as MCP servers and benchmark suites give them.
 
@@ -179,6 +186,7 @@ class Tool:
             requires_approval=requires_approval,
             strict=strict,
             validation_schema=schema,
+            max_result_chars=max_result_chars,
         )
 
     def spec(self) -> dict[str, Any]:
@@ -298,6 +306,7 @@ def tool(
     max_retries: int | None = None,
     requires_approval: bool = False,
     strict: bool = False,
+    max_result_chars: int | None = None,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -311,6 +320,7 @@ def tool(
     max_retries: int | None = None,
     requires_approval: bool = False,
     strict: bool = False,
+    max_result_chars: int | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a function a `Tool`: `@tool` bare, or `@tool(timeout=5, requires_approval=True)`.
 
@@ -326,6 +336,7 @@ def tool(
             max_retries=max_retries,
             requires_approval=requires_approval,
             strict=strict,
+            max_result_chars=max_result_chars,
         )
 
     return make(fn) if fn is not None else make
@@ -338,6 +349,14 @@ def check_name(name: str) -> None:
             f"Invalid tool name {name!r}: a name must start with a letter or underscore and hold at most "
             "64 letters, digits, '_', '.' or '-' (pattern ^[a-zA-Z_][a-zA-Z0-9_.-]{0,63}$). "
             "Pass name=... to choose another."
+        )
+
+
+def check_result_cap(limit: int | None, owner: str) -> None:
+    """Raise `ConfigError` unless `limit` is a positive number of characters or None."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ConfigError(
+            f"{owner}: max_result_chars must be a positive number of characters or None, not {limit!r}."
         )
 
 

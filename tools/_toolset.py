@@ -9,8 +9,9 @@ One batch of calls, as `run_calls` handles it:
 2. Valid calls run concurrently, at most `max_concurrency` at a time (one at a time, in call
    order, when it is 1): approval first where the tool requires it, then the handler under its
    timeout. A `ModelRetry` raised by a tool is a "retry" result too, counted after the batch.
-3. Results come back in call order. A tool's exception is an "error" result, never a crash;
-   only `ToolFatalError` (and cancellation) propagate.
+3. Results come back in call order, their text capped at `max_result_chars` (with a note). A
+   tool's exception is an "error" result, never a crash; only `ToolFatalError` (and
+   cancellation) propagate.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any, overload
 
 from tools import _content, _retry
 from tools._context import RunContext
-from tools._tool import Prepared, Tool
+from tools._tool import Prepared, Tool, check_result_cap
 from tools._types import ToolCall, ToolResult
 from tools.errors import (
     ConfigError,
@@ -50,6 +51,8 @@ class Toolset:
     `max_retries` is the default per-tool budget of retries (invalid calls and `ModelRetry`),
     counted over the whole run; `max_retries_per_run` caps their total over all tools.
     `default_timeout` (seconds) applies to tools without their own; None means no limit.
+    `max_result_chars` caps the text of one result for tools without their own cap (None: no
+    cap); the model gets the head and a note saying what was cut (`tools._content.capped`).
     A sync tool that times out is abandoned, not stopped: its own daemon thread runs on to its
     end, and nothing waits for it (not `asyncio.run`, not later calls).
     """
@@ -63,6 +66,7 @@ class Toolset:
         max_retries: int = 2,
         max_retries_per_run: int | None = None,
         approver: Approver | None = None,
+        max_result_chars: int | None = _content.DEFAULT_MAX_RESULT_CHARS,
     ) -> None:
         if max_concurrency < 1:
             raise ConfigError(f"Toolset max_concurrency must be 1 or more, not {max_concurrency!r}.")
@@ -80,6 +84,8 @@ class Toolset:
         self.max_retries = max_retries
         self.max_retries_per_run = max_retries_per_run
         self.approver = approver
+        check_result_cap(max_result_chars, "Toolset")
+        self.max_result_chars = max_result_chars
         self._tools: dict[str, Tool] = {}
         for item in tools or ():
             self.add(item)
@@ -113,6 +119,7 @@ class Toolset:
         max_retries: int | None = None,
         requires_approval: bool = False,
         strict: bool = False,
+        max_result_chars: int | None = None,
     ) -> Callable[[Callable[..., Any]], Tool]: ...
 
     def tool(
@@ -126,6 +133,7 @@ class Toolset:
         max_retries: int | None = None,
         requires_approval: bool = False,
         strict: bool = False,
+        max_result_chars: int | None = None,
     ) -> Tool | Callable[[Callable[..., Any]], Tool]:
         """Decorator: `@toolset.tool` or `@toolset.tool(timeout=5)` makes and registers a tool."""
 
@@ -138,6 +146,7 @@ class Toolset:
                 max_retries=max_retries,
                 requires_approval=requires_approval,
                 strict=strict,
+                max_result_chars=max_result_chars,
             )
             return self.add(made)
 
@@ -205,6 +214,7 @@ class Toolset:
             max_retries=self.max_retries,
             max_retries_per_run=self.max_retries_per_run,
             approver=self.approver,
+            max_result_chars=self.max_result_chars,
         )
         for other in others:
             for t in other:
@@ -293,8 +303,11 @@ class Toolset:
             )
         if cap is not None:
             async with cap:
-                return await self._execute(t, prepared, call_ctx, result)
-        return await self._execute(t, prepared, call_ctx, result)
+                result = await self._execute(t, prepared, call_ctx, result)
+        else:
+            result = await self._execute(t, prepared, call_ctx, result)
+        limit = t.max_result_chars if t.max_result_chars is not None else self.max_result_chars
+        return replace(result, content=_content.capped(result.content, limit))
 
     async def _approval(self, ctx: RunContext[Any], call: ToolCall, t: Tool) -> str | None:
         """None when the call may run, else the message the model gets instead."""
