@@ -1,8 +1,9 @@
 """`Tool`: one function (or raw JSON-schema declaration) the model may call, and `@tool`.
 
 A tool knows its name, description and argument schema, validates the arguments a model sends
-(laxly by default: see `tools._coerce`), and runs its handler: async handlers are awaited, sync
-ones run in a worker thread so that they never block the event loop.
+(as sent first, then coerced laxly when that fails, unless strict: see `tools._coerce`), and
+runs its handler: async handlers are awaited, sync ones run in a daemon thread of their own
+(`tools._threads`) so that they never block the event loop.
 """
 
 from __future__ import annotations
@@ -205,10 +206,31 @@ class Tool:
         return self.prepare(arguments).arguments
 
     def prepare(self, arguments: Mapping[str, Any] | str) -> Prepared:
-        """Validate `arguments` (a dict, or JSON text) and ready them for the handler."""
+        """Validate `arguments` (a dict, or JSON text) and ready them for the handler.
+
+        Arguments are validated as sent first; only when that fails (and the tool is not
+        strict) are they coerced laxly and validated again, and the errors of that second try
+        are reported. Coercion walks the whole value against the schema, at several times the
+        cost of a validation, and most calls need none.
+        """
         data = self._parse(arguments)
         if not self.strict:
+            as_sent = self._accepted(data)
+            if as_sent is not None:
+                return as_sent
             data = coerce(data, self._schema, self._validator)
+        return self._check(data)
+
+    def _accepted(self, data: dict[str, Any]) -> Prepared | None:
+        """The prepared arguments when `data` validates as sent, else None (no report of why)."""
+        if self._signature is None:
+            return Prepared(data, (), dict(data)) if self._validator.is_valid(data) else None
+        try:
+            return self._prepare_function(data, self._signature)
+        except ToolArgumentsError:
+            return None
+
+    def _check(self, data: dict[str, Any]) -> Prepared:
         if self._signature is not None:
             return self._prepare_function(data, self._signature)
         errors = sorted(self._validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
