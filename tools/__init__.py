@@ -15,6 +15,7 @@ from tools._toolset import Approver, Toolset
 from tools._types import ResultStatus, ToolCall, ToolResult
 from tools.errors import (
     AgentsError,
+    ApprovalError,
     ConfigError,
     ModelRetry,
     ToolArgumentsError,
@@ -26,6 +27,7 @@ from tools.errors import (
 
 __all__ = [
     "AgentsError",
+    "ApprovalError",
     "Approver",
     "ConfigError",
     "ModelRetry",

@@ -95,7 +95,7 @@ class Tool:
         self._validator: Validator = jsonschema.validators.validator_for(
             schema, default=jsonschema.Draft202012Validator
         )(schema)
-        self._is_async = function is not None and _is_async_callable(function)
+        self._is_async = function is not None and is_async_callable(function)
 
     @classmethod
     def from_function(
@@ -382,7 +382,7 @@ def check_result_cap(limit: int | None, owner: str) -> None:
         )
 
 
-def _is_async_callable(fn: Callable[..., Any]) -> bool:
+def is_async_callable(fn: Callable[..., Any]) -> bool:
     if inspect.iscoroutinefunction(fn):
         return True
     call = getattr(fn, "__call__", None)  # noqa: B004 - an object with an async __call__
