@@ -104,9 +104,7 @@ class InProcessVLLMModel:
             tools=list(first.tools) or None,
             chat_template_kwargs=first.chat_template_kwargs or None,
         )
-        return [
-            self._response(o, r.settings.max_tokens) for o, r in zip(outputs, prepared, strict=True)
-        ]
+        return [self._response(o, r.settings.max_tokens) for o, r in zip(outputs, prepared, strict=True)]
 
     def _response(self, output: Any, max_tokens: int | None) -> ModelResponse:
         try:

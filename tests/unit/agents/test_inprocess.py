@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -38,7 +37,7 @@ class FakeLLM:
 
 
 @pytest.fixture
-def fake_vllm(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def fake_vllm(monkeypatch: pytest.MonkeyPatch) -> None:
     vllm = types.ModuleType("vllm")
     sampling = types.ModuleType("vllm.sampling_params")
     vllm.LLM = FakeLLM  # type: ignore[attr-defined]
@@ -46,7 +45,6 @@ def fake_vllm(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     sampling.StructuredOutputsParams = lambda **kw: kw  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "vllm", vllm)
     monkeypatch.setitem(sys.modules, "vllm.sampling_params", sampling)
-    yield
 
 
 def model_with(script: list[tuple[str, str, int]]) -> tuple[InProcessVLLMModel, FakeLLM]:
