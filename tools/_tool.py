@@ -211,8 +211,19 @@ class Tool:
         Arguments are validated as sent first; only when that fails (and the tool is not
         strict) are they coerced laxly and validated again, and the errors of that second try
         are reported. Coercion walks the whole value against the schema, at several times the
-        cost of a validation, and most calls need none.
+        cost of a validation, and most calls need none. Arguments of any shape end here or in
+        `ToolArgumentsError`: nesting too deep to read and numbers too long to convert included.
         """
+        try:
+            return self._prepare(arguments)
+        except RecursionError as e:
+            problem = "(arguments): nested too deeply to read; send flatter arguments"
+            raise ToolArgumentsError(self.name, [problem], self.parameters) from e
+        except ValueError as e:  # e.g. an integer of over 4,300 digits, or too deep to serialise
+            problem = f"(arguments): could not be read: {e}"
+            raise ToolArgumentsError(self.name, [problem], self.parameters) from e
+
+    def _prepare(self, arguments: Mapping[str, Any] | str) -> Prepared:
         data = self._parse(arguments)
         if not self.strict:
             as_sent = self._accepted(data)
