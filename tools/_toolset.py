@@ -220,7 +220,7 @@ class Toolset:
     def merge(self, *others: Toolset) -> Toolset:
         """A new toolset with this one's tools and options, then the others' tools (and the first
         approver among them all when this one has none)."""
-        approvers = [t.approver for t in (self, *others) if t.approver is not None]
+        approvers = [ts.approver for ts in (self, *others) if ts.approver is not None]
         merged = Toolset(
             self,
             max_concurrency=self.max_concurrency,
@@ -259,6 +259,7 @@ class Toolset:
 
         for i, (call, slot) in enumerate(zip(calls, slots, strict=True)):
             if isinstance(slot, tuple) and slot[0].requires_approval:
+                # One at a time, in call order, before any call runs; a refusal takes the slot.
                 slots[i] = await self._approval(call, *slot, ctx) or slot
 
         to_run = [
