@@ -2,7 +2,8 @@
 
     AgentsError
     ├── ConfigError
-    ├── ToolError: UnknownToolError, ToolArgumentsError, ToolFatalError, ToolRetriesExceeded
+    ├── ToolError: UnknownToolError, ToolArgumentsError, ToolFatalError, ToolRetriesExceeded,
+    │              ApprovalError
     ├── ModelError: ModelUnreachable, ModelTimeout, ModelHTTPError (ContextLengthExceeded),
     │               ModelResponseError
     ├── UsageLimitExceeded
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from tools.errors import (
     AgentsError,
+    ApprovalError,
     ConfigError,
     ModelRetry,
     ToolArgumentsError,
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AgentsError",
+    "ApprovalError",
     "ConfigError",
     "ContextLengthExceeded",
     "ModelError",
