@@ -34,7 +34,8 @@ def headline(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         (
             "success rate",
-            f"{fmt(summary.get('success_rate'), '%')} (95% CI {fmt(low, '%')}–{fmt(high, '%')}, by task)",
+            f"{fmt(summary.get('success_rate'), '%')} "
+            f"(95% CI {fmt(low, '%')}–{fmt(high, '%')}, clustered by task)",
         ),
     ]
     for k, value in summary.get("pass_at_k", {}).items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from evals.matching import CallPattern
 from evals.oracle import oracle_model
 from evals.pool import EndpointPool
 from evals.runner import EvalConfig, run_eval
-from evals.store import TRIALS, read_trials
+from evals.store import RUN, TRIALS, read_trials
 from evals.tasks import EnvSpec, GoldCall, Suite, Task, Turn
 from evals.trial import is_infra_error
 from tools.errors import ConfigError
@@ -464,3 +465,12 @@ async def test_single_response_task_scores_the_first_response(tmp_path: Path) ->
     assert summary["passed"] == 1
     assert record.error is None and record.steps == 1 and record.tool_calls == 1
     assert len(model.requests) == 1
+
+
+async def test_resume_refuses_a_run_without_fingerprint(tmp_path: Path) -> None:
+    await run_eval(SUITE, EvalConfig(out=tmp_path, oracle=True), progress=io.StringIO())
+    run = json.loads((tmp_path / RUN).read_text())
+    del run["fingerprint"]  # as an older version of the harness wrote it
+    (tmp_path / RUN).write_text(json.dumps(run))
+    with pytest.raises(ConfigError, match="older version of the harness"):
+        await run_eval(SUITE, EvalConfig(out=tmp_path, oracle=True), progress=io.StringIO())
