@@ -474,3 +474,15 @@ async def test_resume_refuses_a_run_without_fingerprint(tmp_path: Path) -> None:
     (tmp_path / RUN).write_text(json.dumps(run))
     with pytest.raises(ConfigError, match="older version of the harness"):
         await run_eval(SUITE, EvalConfig(out=tmp_path, oracle=True), progress=io.StringIO())
+
+
+async def test_answers_with_unicode_line_separators_are_read_back(tmp_path: Path) -> None:
+    # JSON does not escape U+2028 or U+0085; reading trials.jsonl by str.splitlines() cut such
+    # a record in two, lost the trial and ran it again on every resume (found by Hypothesis).
+    config = EvalConfig(out=tmp_path, model_name="m")
+    model = FunctionModel(lambda r: "one\u2028two\x85three", name="m")
+    summary = await run_eval(SUITE, config, models=[model], progress=io.StringIO())
+    assert summary["trials"] == 2 and len(read_trials(tmp_path)) == 2
+    assert read_trials(tmp_path)[0].turns[0].output == "one\u2028two\x85three"
+    again = await run_eval(SUITE, config, models=[model], progress=io.StringIO())
+    assert again["trials_run_now"] == 0

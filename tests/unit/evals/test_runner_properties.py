@@ -153,8 +153,8 @@ def test_any_trial_failure_leaves_a_complete_run(
         config = EvalConfig(out=out, k=k, concurrency=concurrency, model_name="m")
         summary = asyncio.run(run_eval(suite, config, models=[_model(plans)], progress=io.StringIO()))
 
-        lines = (out / "trials.jsonl").read_text().splitlines()
-        records = [TrialRecord.model_validate_json(line) for line in lines]
+        lines = (out / "trials.jsonl").read_text().split("\n")
+        records = [TrialRecord.model_validate_json(line) for line in lines if line]
         assert sorted(r.key for r in records) == [(t.id, i) for t in suite.tasks for i in range(k)]
         for r in records:
             assert r.passed == (r.error is None and all(v.passed for v in r.verdicts))
