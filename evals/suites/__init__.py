@@ -168,6 +168,8 @@ def _first_sentence(text: str) -> str:
 def describe_suite(name: str) -> SuiteInfo:
     """The description and task count of a registered suite, built only if its registration lacks them."""
     _load_plugins()
+    if name.endswith(":*") and name[:-1] in _FAMILIES:  # a family that cannot list its members
+        return SuiteInfo(name, f"a family of suites: {name[:-1]}NAME", None)
     known = _SUITES.get(name)
     description = known.description if known else ""
     try:
@@ -177,8 +179,9 @@ def describe_suite(name: str) -> SuiteInfo:
             suite = load_suite(name)
             description = description or suite.description
             count = len(suite.tasks)
-    except ConfigError as e:
-        return SuiteInfo(name, _first_sentence(description), None, _first_sentence(str(e)))
+    except Exception as e:  # one broken suite (a plugin's, say) must not break the listing
+        problem = str(e) if isinstance(e, ConfigError) else f"{type(e).__name__}: {e}"
+        return SuiteInfo(name, _first_sentence(description), None, _first_sentence(problem))
     return SuiteInfo(name, _first_sentence(description), count)
 
 

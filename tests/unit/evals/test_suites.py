@@ -261,9 +261,17 @@ def test_describe_suites_without_building_them(monkeypatch: pytest.MonkeyPatch) 
     def broken() -> Suite:
         raise ConfigError("This suite needs a package that is not installed. Install it.")
 
+    def buggy() -> Suite:
+        raise ZeroDivisionError("division by zero")
+
     register_suite("test:broken", broken)
+    register_suite("test:buggy", buggy)
     got = describe_suite("test:broken")
     assert got.tasks is None and got.problem == "This suite needs a package that is not installed."
+    assert describe_suite("test:buggy").problem == "ZeroDivisionError: division by zero"
+    monkeypatch.setattr(registry, "_FAMILIES", dict(registry._FAMILIES))
+    register_suite_family("testunlisted:", lambda rest: Suite(name=rest, tasks=[]))
+    assert describe_suite("testunlisted:*").tasks is None
 
 
 def test_bfcl_task_counts_come_from_the_data_without_loading_it(monkeypatch: pytest.MonkeyPatch) -> None:
