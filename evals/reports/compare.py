@@ -101,7 +101,7 @@ class Comparison:
         ]
         for c in self.changed:
             failures = c.failures_b or c.failures_a
-            reason = _cell(failures[0]) if failures else ""
+            reason = _cell(failures[0].partition(": ")[2]) if failures else ""  # without "trial N: "
             reason = reason if len(reason) <= _SHORT else reason[: _SHORT - 1] + "…"
             lines.append(f"| {c.task} | {fmt(c.a, '%')} | {fmt(c.b, '%')} | {c.what} | {reason} |")
         lines += ["", "## Why the changed tasks failed", ""]
