@@ -3,7 +3,7 @@
     AgentsError
     ├── ConfigError
     ├── ToolError: UnknownToolError, ToolArgumentsError, ToolFatalError,
-    │              ToolRetriesExceeded (UnreadableResponse)
+    │              ToolRetriesExceeded (UnreadableResponse), ApprovalError
     ├── ModelError: ModelUnreachable, ModelTimeout, ModelHTTPError (ContextLengthExceeded),
     │               ModelResponseError
     ├── UsageLimitExceeded
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tools.errors import (
     AgentsError,
+    ApprovalError,
     ConfigError,
     ModelRetry,
     ToolArgumentsError,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AgentsError",
+    "ApprovalError",
     "ConfigError",
     "ContextLengthExceeded",
     "ModelError",

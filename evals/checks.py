@@ -14,7 +14,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evals.matching import CallPattern, assign, closest_mismatch, normalise_text, values_equal
+from evals.matching import (
+    CallPattern,
+    assign,
+    closest_mismatch,
+    contains_words,
+    normalise_text,
+    values_equal,
+)
 from evals.trace import Outcome, Verdict
 from tools.errors import ConfigError
 
@@ -187,25 +194,34 @@ class OutputMatches(_Check):
     """The final answer equals (or contains) one of `expected`.
 
     Modes: `exact`; `normalised` (case, punctuation and spacing ignored); `contains` (the
-    normalised answer contains the normalised expected text).
+    expected text occurs in the answer as whole words and numbers, case and punctuation
+    ignored: "1" is not found in "2011" nor in "1.5"); `substring` (the normalised expected
+    text occurs anywhere in the normalised answer, inside a word too: what `contains` was
+    before it matched whole words).
     """
 
     kind: Literal["output"] = "output"
     expected: str | list[str]
-    mode: Literal["exact", "normalised", "contains"] = "normalised"
+    mode: Literal["exact", "normalised", "contains", "substring"] = "normalised"
 
     def describe(self) -> str:
         return f"answer {self.mode} {self.expected!r}"
+
+    def _matches(self, answer: str, option: str) -> bool:
+        if self.mode == "exact":
+            return answer == option
+        if self.mode == "contains":
+            return contains_words(answer, option)
+        if self.mode == "substring":
+            return normalise_text(option) in normalise_text(answer)
+        return normalise_text(answer) == normalise_text(option)
 
     def evaluate(self, outcome: Outcome) -> Verdict:
         if outcome.output is None:
             return self._verdict(outcome, False, "no final answer")
         options = [self.expected] if isinstance(self.expected, str) else self.expected
-        text = outcome.output if self.mode == "exact" else normalise_text(outcome.output)
-        for option in options:
-            want = option if self.mode == "exact" else normalise_text(option)
-            if (want in text) if self.mode == "contains" else (text == want):
-                return self._verdict(outcome, True)
+        if any(self._matches(outcome.output, option) for option in options):
+            return self._verdict(outcome, True)
         return self._verdict(outcome, False, f"answer was {outcome.output[:200]!r}")
 
 

@@ -26,7 +26,7 @@ from agents.tool_modes import TOOL_MODES
 from evals.reports import compare, rebuild
 from evals.reports.markdown import headline
 from evals.runner import EvalConfig, run_eval
-from evals.suites import available_suites, load_suite
+from evals.suites import available_suites, describe_suite, load_suite
 from tools.errors import ConfigError
 
 _COMMANDS = {"report": 1, "compare": 2, "list": 0}
@@ -37,6 +37,16 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
     for key, value in headline(summary):
         print(f"{key:<{width}}  {value}")
     print(f"reports: {out / 'report.md'}, {out / 'report.html'}")
+
+
+def _list_suites() -> None:
+    infos = [describe_suite(name) for name in available_suites()]
+    width = max((len(i.name) for i in infos), default=4)
+    print(f"{'suite':<{width}}  {'tasks':>5}  description")
+    for info in infos:
+        count = "-" if info.tasks is None else str(info.tasks)
+        note = f" (unavailable: {info.problem})" if info.problem else ""
+        print(f"{info.name:<{width}}  {count:>5}  {info.description}{note}")
 
 
 def _default_out(suite: str, model: str | None, oracle: bool) -> Path:
@@ -87,7 +97,7 @@ def run_command(args: argparse.Namespace) -> int:
     if command in _COMMANDS and len(args.paths) != _COMMANDS[command]:
         raise ConfigError(f"`eval {command}` takes {_COMMANDS[command]} directories, got {len(args.paths)}.")
     if command == "list":
-        print("\n".join(available_suites()))
+        _list_suites()
         return 0
     if command == "report":
         out = Path(args.paths[0])

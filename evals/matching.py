@@ -27,6 +27,39 @@ def normalise_text(text: str) -> str:
     return _SPACE.sub(" ", _PUNCT.sub(" ", text.lower())).strip()
 
 
+# A word: a run of letters and digits; a number keeps its decimal point and thousands
+# separators ("1.5", "2,011"), so that "1" is not found inside either, nor inside "2011".
+_WORD = re.compile(r"[^\W_]*\d(?:[.,]\d+)+|[^\W_]+")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def words(text: str) -> list[str]:
+    """The words and numbers of `text`, lower case; punctuation and spacing dropped."""
+    found = []
+    for word in _WORD.findall(text.lower()):
+        found.append(word.replace(",", "") if _THOUSANDS.fullmatch(word) else word)
+    return found
+
+
+def _same_word(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    return bool(_NUMBER.fullmatch(a) and _NUMBER.fullmatch(b)) and float(a) == float(b)
+
+
+def contains_words(text: str, expected: str) -> bool:
+    """Whether `expected` occurs in `text` as whole words (case and punctuation ignored).
+
+    Numbers match as numbers: "2" is found in "2 mugs" and "2.0", not in "2026" or "12";
+    "2011" is found in "2,011". Use a substring test where part of a word should count.
+    """
+    want, have = words(expected), words(text)
+    return any(
+        all(_same_word(have[i + j], w) for j, w in enumerate(want)) for i in range(len(have) - len(want) + 1)
+    )
+
+
 def values_equal(actual: Any, expected: Any, *, normalise_strings: bool = False) -> bool:
     """Equality for JSON values with the leniencies a model deserves and no more.
 

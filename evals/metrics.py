@@ -1,4 +1,8 @@
-"""Metrics of a run: success with a Wilson interval, pass@k and pass^k, steps, validity, tokens, latency."""
+"""Metrics of a run: success with a task-clustered interval, pass@k and pass^k, steps, validity, tokens.
+
+Only scored trials count: a trial lost to an infrastructure error (`TrialRecord.infra_error`)
+says nothing about the model, so it stays out of every rate and mean, and is reported apart.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,51 @@ from typing import Any
 from evals.trace import TrialRecord
 
 
-def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (95% for z=1.96); (0, 1) for n=0."""
-    if n == 0:
+def wilson_interval(successes: float, n: float, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (95% for z=1.96); (0, 1) for n=0.
+
+    `n` may be an effective sample size (not a whole number), as `clustered_interval` uses it.
+    """
+    if n <= 0:
         return (0.0, 1.0)
     p = successes / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def clustered_interval(passes: Sequence[tuple[int, int]], z: float = 1.96) -> tuple[float, float]:
+    """95% interval of the success rate when trials come in clusters: (passed, trials) per task.
+
+    The k trials of one task are not independent (a task the model cannot do fails all k
+    times), so a Wilson interval over all trials is too narrow: k trials of one task carry
+    between one and k trials' worth of information. The interval used here is Wilson's with
+    an effective sample size (Kish's design effect): the variance of the success rate is
+    estimated with the cluster-robust (sandwich) estimator over tasks, and
+    `n_eff = p(1 - p) / variance` is the number of independent trials that would give the same
+    variance. `n_eff` is kept between the number of tasks (all k trials of a task agree) and
+    the number of trials (they are independent); with one trial a task this is Wilson's own.
+
+    Why this, rather than a normal (Wald) interval on the sandwich variance or a cluster
+    bootstrap: both collapse to a zero-width interval when every trial passes (or fails),
+    which is common for small suites; Wilson's stays honest at 0% and 100%, and needs no
+    random resampling, so the same trials always give the same interval.
+    """
+    clusters = [(c, m) for c, m in passes if m > 0]
+    tasks, n = len(clusters), sum(m for _, m in clusters)
+    if n == 0:
+        return (0.0, 1.0)
+    p = sum(c for c, _ in clusters) / n
+    if 0 < p < 1 and tasks > 1:
+        # Sandwich variance of the ratio estimator sum(c) / sum(m), with the usual G/(G-1).
+        spread = sum((c - p * m) ** 2 for c, m in clusters)
+        variance = tasks / (tasks - 1) * spread / (n * n)
+        n_eff = p * (1 - p) / variance if variance > 0 else float(n)
+    else:
+        n_eff = float(tasks)  # no spread to measure: assume the trials of a task agree
+    n_eff = min(float(n), max(float(tasks), n_eff))
+    return wilson_interval(p * n_eff, n_eff, z)
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -67,15 +107,25 @@ def by_task(records: Sequence[TrialRecord]) -> dict[str, list[TrialRecord]]:
     return dict(grouped)
 
 
+def _total(values: Sequence[int | None]) -> int | None:
+    """The sum of the values that are known; None when none is (no model reported tokens)."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
 def summarize(records: Sequence[TrialRecord]) -> dict[str, Any]:
     """All the run's metrics as a JSON-ready dict (see the keys for what is measured).
 
-    pass@k and pass^k are averaged over tasks, for each k up to the fewest trials any task has.
+    Trials with an infrastructure error are left out of every figure but `infra_errors` and
+    `infra_error_types`. pass@k and pass^k are averaged over tasks, for each k up to the
+    fewest scored trials any task has.
     """
+    lost = [r for r in records if r.infra_error]
+    records = [r for r in records if not r.infra_error]
     n = len(records)
     passed = sum(r.passed for r in records)
-    low, high = wilson_interval(passed, n)
     tasks = by_task(records)
+    low, high = clustered_interval([(sum(r.passed for r in t), len(t)) for t in tasks.values()])
     k_max = min((len(t) for t in tasks.values()), default=0)
     pass_k: dict[str, float] = {}
     pass_hat: dict[str, float] = {}
@@ -98,6 +148,11 @@ def summarize(records: Sequence[TrialRecord]) -> dict[str, Any]:
     for r in records:
         if r.error_type:
             errors[r.error_type] += 1
+    lost_types: dict[str, int] = defaultdict(int)
+    for r in lost:
+        lost_types[r.error_type or "unknown"] += 1
+    input_tokens = [r.input_tokens for r in records if r.input_tokens is not None]
+    output_tokens = [r.output_tokens for r in records if r.output_tokens is not None]
     return {
         "trials": n,
         "tasks": len(tasks),
@@ -113,15 +168,16 @@ def summarize(records: Sequence[TrialRecord]) -> dict[str, Any]:
         "tool_calls_mean": calls / n if n else None,
         "tool_call_validity": sum(r.valid_calls for r in records) / calls if calls else None,
         "retries": sum(r.retries for r in records),
-        "input_tokens": sum(r.input_tokens for r in records),
-        "output_tokens": sum(r.output_tokens for r in records),
-        "input_tokens_mean": _mean([r.input_tokens for r in records]),
-        "output_tokens_mean": _mean([r.output_tokens for r in records]),
+        "input_tokens": _total(input_tokens),
+        "output_tokens": _total(output_tokens),
+        "input_tokens_mean": _mean(input_tokens),
+        "output_tokens_mean": _mean(output_tokens),
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),
         "request_latency_p50_s": percentile(request_latencies, 50),
         "request_latency_p95_s": percentile(request_latencies, 95),
         "errors": dict(errors),
-        "infra_errors": sum(r.infra_error for r in records),
+        "infra_errors": len(lost),
+        "infra_error_types": dict(lost_types),
         "by_tag": tags,
     }

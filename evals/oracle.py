@@ -1,12 +1,15 @@
 """The oracle: a scripted model that answers every turn with its gold calls, then its gold answer.
 
 Replaying the gold answers through the real runner, toolsets and scorers shows that a suite's
-checks accept its own gold answers: an oracle run must score 100%.
+checks accept its own gold answers: an oracle run must score 100%. The oracle generates no
+tokens, so it reports none (the scripted model's stand-in estimates would look measured).
 """
 
 from __future__ import annotations
 
-from agents.models.base import ModelResponse
+from dataclasses import replace
+
+from agents.models.base import ModelRequest, ModelResponse, Usage
 from agents.testing import ScriptedModel, ScriptItem, call
 from evals.tasks import Task
 
@@ -27,6 +30,13 @@ def gold_script(task: Task) -> list[ScriptItem]:
     return script
 
 
+class OracleModel(ScriptedModel):
+    """A scripted model that reports no token usage."""
+
+    async def request(self, request: ModelRequest) -> ModelResponse:
+        return replace(await super().request(request), usage=Usage())
+
+
 def oracle_model(task: Task) -> ScriptedModel:
     """A fresh scripted model for one trial of `task`."""
-    return ScriptedModel(gold_script(task), name="oracle")
+    return OracleModel(gold_script(task), name="oracle")

@@ -5,8 +5,13 @@
 
 Every finished trial is appended to `OUT/trials.jsonl` at once; a re-run with the same
 `OUT` skips them (trials that failed because the server did, not the model, run again).
-When the run ends, `summary.json`, `report.md` and `report.html` are written from every
-trial in the directory.
+A re-run resumes only the same experiment: `run.json` keeps a fingerprint of the settings
+and of every task (`evals.fingerprint`), and a mismatch is refused.
+
+A trial that fails, for whatever reason, is recorded as failed (`run_trial`), so the run
+always ends with `summary.json`, `report.md` and `report.html`, written from every trial in
+the directory. Only a `ConfigError` (the suite or the command is broken, so every trial
+would fail alike) stops the run early, as does an interrupt; the trials written so far stay.
 """
 
 from __future__ import annotations
@@ -16,19 +21,21 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from agents.models.base import Model, ModelSettings
 from agents.models.profiles import ToolMode
 from evals import prometheus
+from evals.fingerprint import differences, fingerprint, merged
 from evals.metrics import summarize
 from evals.oracle import oracle_model
 from evals.pool import EndpointPool
 from evals.progress import Progress
 from evals.reports import write_reports
-from evals.store import RUN, SUMMARY, TrialWriter, read_json, read_trials, write_json
+from evals.store import RUN, SUMMARY, TRIALS, TrialWriter, read_json, read_trials, write_json
 from evals.tasks import Suite, Task
-from evals.trial import TrialSetup, run_trial
+from evals.trace import TrialRecord
+from evals.trial import TrialSetup, crashed_record, run_trial
 from tools.errors import ConfigError
 
 
@@ -62,17 +69,38 @@ class EvalConfig:
         )
 
 
-def _check_resume(out: Path, suite: Suite, config: EvalConfig) -> None:
-    """Refuse to mix two different runs in one directory: their trials would be scored together."""
-    if not (out / RUN).exists():
-        return
-    before = read_json(out / RUN)
-    for key, now in (("suite", suite.name), ("model", config.model_name), ("oracle", config.oracle)):
-        if before.get(key) != now:
-            raise ConfigError(
-                f"{out} holds a run with {key}={before.get(key)!r}, not {now!r}. "
-                "Use another --out directory, or delete this one to start over."
-            )
+def _resumable(out: Path, now: dict[str, Any]) -> dict[str, Any]:
+    """The fingerprint to store in `out`; a `ConfigError` when `out` holds another experiment.
+
+    Mixing two experiments in one directory would score their trials together.
+    """
+    trials = out / TRIALS
+    if not (out / RUN).exists() or not trials.exists() or trials.stat().st_size == 0:
+        return now  # no trial to mix with
+    stored = read_json(out / RUN).get("fingerprint")
+    if not isinstance(stored, dict):
+        found = ["it was written by an older version of the harness, without a fingerprint"]
+    else:
+        found = differences(stored, now)
+    if found:
+        raise ConfigError(
+            f"{out} already holds a run of another experiment ({'; '.join(found)}): resuming it would "
+            f"score the trials of both together. Use a new --out directory, or delete {out} to start over."
+        )
+    return merged(cast(dict[str, Any], stored), now)
+
+
+def _first(group: BaseExceptionGroup[Any]) -> BaseException:
+    """The first configuration error in a (nested) exception group, else its first leaf."""
+    leaves: list[BaseException] = []
+    stack: list[BaseException] = [group]
+    while stack:
+        error = stack.pop(0)
+        if isinstance(error, BaseExceptionGroup):
+            stack[:0] = error.exceptions
+        else:
+            leaves.append(error)
+    return next((e for e in leaves if isinstance(e, ConfigError)), leaves[0])
 
 
 ModelFactory = Callable[[Task, int], Model]
@@ -97,9 +125,14 @@ async def run_eval(
     if model_factory is None and not models:
         raise ConfigError("run_eval needs models (one per endpoint), a model_factory, or oracle=True.")
     out.mkdir(parents=True, exist_ok=True)
-    _check_resume(out, suite, config)
+    profile = models[0].profile.family if models and model_factory is None else None
+    settings = {**asdict(config), "profile": profile}
+    stored = _resumable(out, fingerprint(suite, settings))
     run_info = {"suite": suite.name, "model": config.model_name, "oracle": config.oracle}
-    write_json(out / RUN, {**run_info, "config": asdict(config), "tasks": [t.id for t in suite.tasks]})
+    write_json(
+        out / RUN,
+        {**run_info, "config": settings, "tasks": [t.id for t in suite.tasks], "fingerprint": stored},
+    )
 
     done = {r.key for r in read_trials(out) if not r.infra_error}
     todo = [(t, i) for t in suite.tasks for i in range(config.k) if (t.id, i) not in done]
@@ -112,29 +145,38 @@ async def run_eval(
     gate = asyncio.Semaphore(config.concurrency)
     started = time.monotonic()
 
+    async def attempt(task: Task, trial: int) -> TrialRecord:
+        timeout = task.timeout_s if task.timeout_s is not None else config.timeout_s
+        if pool is None:
+            assert model_factory is not None
+            setup = TrialSetup(
+                model_factory(task, trial),
+                config.settings(trial),
+                suite.instructions,
+                tool_mode=config.tool_mode,
+            )
+            return await run_trial(task, trial, setup, timeout)
+        with pool.lease() as model:
+            setup = TrialSetup(
+                model,
+                config.settings(trial),
+                suite.instructions,
+                endpoint=model.endpoint.label,
+                latencies=lambda: model.latencies,
+                tool_mode=config.tool_mode,
+            )
+            return await run_trial(task, trial, setup, timeout)
+
     async def one(task: Task, trial: int) -> None:
         async with gate:
-            timeout = task.timeout_s if task.timeout_s is not None else config.timeout_s
-            if pool is None:
-                assert model_factory is not None
-                setup = TrialSetup(
-                    model_factory(task, trial),
-                    config.settings(trial),
-                    suite.instructions,
-                    tool_mode=config.tool_mode,
+            try:
+                record = await attempt(task, trial)
+            except ConfigError:
+                raise
+            except Exception as e:  # making the trial's model failed: still a failed trial
+                record = crashed_record(
+                    task, trial, e, seed=config.settings(trial).seed, model=config.model_name
                 )
-                record = await run_trial(task, trial, setup, timeout)
-            else:
-                with pool.lease() as model:
-                    setup = TrialSetup(
-                        model,
-                        config.settings(trial),
-                        suite.instructions,
-                        endpoint=model.endpoint.label,
-                        latencies=lambda: model.latencies,
-                        tool_mode=config.tool_mode,
-                    )
-                    record = await run_trial(task, trial, setup, timeout)
         writer.write(record)
         bar.update(record)
 
@@ -142,6 +184,10 @@ async def run_eval(
         async with asyncio.TaskGroup() as group:
             for task, trial in todo:
                 group.create_task(one(task, trial))
+    except ExceptionGroup as failed:
+        # Trials record their own failures, so what gets here stopped the run on purpose (a
+        # ConfigError): raise it alone, for a one-line message instead of a group's traceback.
+        raise _first(failed) from None
     finally:
         writer.close()
         bar.finish()

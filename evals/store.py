@@ -30,7 +30,9 @@ def read_trials(out: Path) -> list[TrialRecord]:
     if not path.exists():
         return []
     found: dict[tuple[str, int], TrialRecord] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    # Split on "\n" alone: JSON leaves U+2028, U+0085 and the like unescaped in strings, and
+    # str.splitlines() would cut a record that holds one (a model's answer may) in two.
+    for line in path.read_text(encoding="utf-8").split("\n"):
         if not line.strip():
             continue
         try:

@@ -60,13 +60,13 @@ class TrialRecord(BaseModel):
     turns: list[TurnRecord] = Field(default_factory=list)
     error: str | None = None
     error_type: str | None = None
-    infra_error: bool = False  # the model server failed, not the model: a re-run retries the trial
+    infra_error: bool = False  # the server failed, not the model: not scored, a re-run retries it
     steps: int = 0
     tool_calls: int = 0
     valid_calls: int = 0
     retries: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
+    input_tokens: int | None = None  # None: the model reported no token counts (the oracle)
+    output_tokens: int | None = None
     latency_s: float = 0.0
     request_latencies: list[float] = Field(default_factory=list)
     endpoint: str | None = None

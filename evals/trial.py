@@ -10,7 +10,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents import Agent, UsageLimits
-from agents.errors import AgentsError, ModelError, UsageLimitExceeded, trace_of
+from agents.errors import (
+    AgentsError,
+    ConfigError,
+    ContextLengthExceeded,
+    ModelError,
+    ModelHTTPError,
+    UsageLimitExceeded,
+    trace_of,
+)
 from agents.events import Event, OutputRetry, ToolCallFinished, ToolCallStarted
 from agents.messages import Message
 from agents.models.base import Model, ModelSettings
@@ -41,6 +49,30 @@ def build_toolset(task: Task, env: object | None) -> Toolset:
 
         toolset.add(Tool.from_schema(fn["name"], fn.get("description", ""), fn.get("parameters", {}), stub))
     return toolset
+
+
+# HTTP statuses that say the server (or the way to it) failed, not this request: the same
+# request may well succeed later. 401/403/404 are a setup problem (credentials, base URL,
+# model name) that a re-run after fixing it should redo, so they count here as well.
+_INFRA_STATUSES = frozenset({401, 403, 404, 408, 429})
+
+
+def is_infra_error(error: BaseException | None) -> bool:
+    """Whether a trial's error is the infrastructure's fault, not the model's or the task's.
+
+    Infrastructure errors (server unreachable, client timeout, 5xx and 429 after the client's
+    retries, a broken response stream) say nothing about the model: they are kept out of the
+    success rate and pass@k, and a re-run into the same directory runs the trial again.
+    A request the server rejected as such is the model's or the task's failure and is scored:
+    `ContextLengthExceeded` (the conversation outgrew the context window) and other 4xx
+    answers fail the same way on every re-run. The trial's own time limit (`TimeoutError`)
+    is the model's failure too: it ran too long.
+    """
+    if isinstance(error, ContextLengthExceeded):
+        return False
+    if isinstance(error, ModelHTTPError):
+        return error.status >= 500 or error.status in _INFRA_STATUSES
+    return isinstance(error, ModelError)
 
 
 def _arguments(raw: dict[str, Any] | str) -> tuple[dict[str, Any] | None, str | None]:
@@ -79,6 +111,11 @@ class _Tally:
     usage: RunUsage = field(default_factory=RunUsage)
     output_retries: int = 0
 
+    @property
+    def reported(self) -> bool:
+        """Whether the model reported token counts (a prompt is never 0 tokens; 0 means none given)."""
+        return self.usage.input_tokens > 0 or self.usage.output_tokens > 0
+
     def add(self, usage: RunUsage | None, events: Sequence[Event]) -> int:
         """Add one turn's usage; returns its number of model requests."""
         self.output_retries += sum(isinstance(e, OutputRetry) for e in events)
@@ -107,11 +144,66 @@ class TrialSetup:
 
 
 async def run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float | None = None) -> TrialRecord:
-    """Run `task` once and score it. Model and tool errors and timeouts fail the trial; they do not raise.
+    """Run `task` once and score it. Any failure of the trial fails it; only a `ConfigError` raises.
+
+    A model, tool or check that raises anything (an `AgentsError`, a `TimeoutError` of the
+    trial's limit, or any other exception) makes a failed record naming the error's class and
+    message, so that one bad trial never stops an eval. A `ConfigError` (an unknown
+    environment, a broken check reference, a mode the model cannot serve) is the suite's or
+    the command's fault and would fail every trial alike: it propagates and stops the run.
+    `KeyboardInterrupt` and cancellation propagate too.
 
     A turn cut off by the timeout keeps no calls (the agent's partial trace is lost with
     the cancelled run), but the state checks still see what those calls did.
     """
+    started = time.monotonic()
+    try:
+        return await _run_trial(task, trial, setup, timeout_s)
+    except ConfigError:
+        raise
+    except Exception as e:  # a crash outside the agent's run (environment, snapshot, scoring)
+        return crashed_record(
+            task,
+            trial,
+            e,
+            seed=setup.settings.seed,
+            model=setup.model.name,
+            endpoint=setup.endpoint,
+            latency_s=time.monotonic() - started,
+        )
+
+
+def _error_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def crashed_record(
+    task: Task,
+    trial: int,
+    error: Exception,
+    *,
+    seed: int | None,
+    model: str | None,
+    endpoint: str | None = None,
+    latency_s: float = 0.0,
+) -> TrialRecord:
+    """The record of a trial that raised before it could be scored: failed, with the error."""
+    return TrialRecord(
+        task_id=task.id,
+        trial=trial,
+        seed=seed,
+        tags=task.tags,
+        passed=False,
+        error=_error_line(error),
+        error_type=type(error).__name__,
+        infra_error=is_infra_error(error),
+        latency_s=latency_s,
+        endpoint=endpoint,
+        model=model,
+    )
+
+
+async def _run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float | None) -> TrialRecord:
     env, snapshot = make_env(task.env) if task.env is not None else (None, None)
     agent = Agent(
         setup.model,
@@ -133,23 +225,31 @@ async def run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float 
         turns.append(record)
         events: Sequence[Event] = []
         try:
-            async with asyncio.timeout_at(deadline):
+            async with asyncio.timeout_at(deadline) as limit:
                 result = await agent.run(turn.user, deps=env, message_history=history)
         except TimeoutError as e:
             error = e
-            record.error = f"TimeoutError: the trial ran past its {timeout_s:g} s limit"
+            ran_out = limit.expired()
+            record.error = (
+                f"TimeoutError: the trial ran past its {timeout_s:g} s limit" if ran_out else _error_line(e)
+            )
+        except ConfigError:
+            raise
         except AgentsError as e:
             # A single-response turn ends at its step limit by design: its one response is scored.
             ended = task.single_response and isinstance(e, UsageLimitExceeded) and e.limit == "max_steps"
             if not ended:
                 error = e
-                record.error = f"{type(e).__name__}: {e}"
+                record.error = _error_line(e)
             trace = trace_of(e)
             events = trace.events if trace else []
             record.messages = _dump(trace.messages[len(history or []) :] if trace else [])
             record.steps = tally.add(trace.usage if trace else None, events)
             if ended and trace is not None:
                 history = trace.messages
+        except Exception as e:  # whatever escaped the agent (a bug, a tool's or model's crash)
+            error = e
+            record.error = _error_line(e)
         else:
             events = result.events
             history = result.messages
@@ -192,13 +292,13 @@ async def run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float 
         turns=turns,
         error=turns[-1].error,
         error_type=type(error).__name__ if error else None,
-        infra_error=isinstance(error, ModelError),
+        infra_error=is_infra_error(error),
         steps=tally.usage.requests,
         tool_calls=len(all_calls),
         valid_calls=sum(c.status != "retry" for c in all_calls),
         retries=sum(c.status == "retry" for c in all_calls) + tally.output_retries,
-        input_tokens=tally.usage.input_tokens,
-        output_tokens=tally.usage.output_tokens,
+        input_tokens=tally.usage.input_tokens if tally.reported else None,
+        output_tokens=tally.usage.output_tokens if tally.reported else None,
         latency_s=time.monotonic() - started,
         request_latencies=setup.latencies() if setup.latencies else [],
         endpoint=setup.endpoint,

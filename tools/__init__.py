@@ -17,6 +17,7 @@ from tools._toolset import Approver, Toolset
 from tools._types import ResultStatus, ToolCall, ToolResult
 from tools.errors import (
     AgentsError,
+    ApprovalError,
     ConfigError,
     ModelRetry,
     ToolArgumentsError,
@@ -28,6 +29,7 @@ from tools.errors import (
 
 __all__ = [
     "AgentsError",
+    "ApprovalError",
     "Approver",
     "ConfigError",
     "ModelRetry",

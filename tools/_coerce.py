@@ -32,61 +32,79 @@ _MAX_DEPTH = 64  # a guard against `$ref` cycles that never descend into the val
 
 def coerce(value: Any, schema: dict[str, Any], validator: Validator) -> Any:
     """`value` coerced towards `schema`, a part of (or all of) `validator`'s root schema."""
-    return _coerce(value, schema, validator, 0)
+    return _coerce(value, schema, _Checker(validator), 0)
 
 
-def _coerce(value: Any, schema: Any, validator: Validator, depth: int) -> Any:
+class _Checker:
+    """Validates values against parts of one root schema, each part's validator made once.
+
+    Making one (`Validator.evolve`) costs about as much as checking a small value, and the walk
+    checks every item of an array against the same part.
+    """
+
+    def __init__(self, validator: Validator) -> None:
+        self.root = validator.schema
+        self._validator = validator
+        # Keyed by id; the schema is kept alive with its validator so that no id is reused.
+        self._made: dict[int, tuple[Any, Validator]] = {}
+
+    def accepts(self, value: Any, schema: Any) -> bool:
+        made = self._made.get(id(schema))
+        if made is None:
+            made = self._made[id(schema)] = (schema, self._validator.evolve(schema=schema))
+        return bool(made[1].is_valid(value))
+
+
+def _coerce(value: Any, schema: Any, checker: _Checker, depth: int) -> Any:
     if not isinstance(schema, dict) or depth > _MAX_DEPTH:
         return value
-    if _accepts(validator, value, schema):
+    if _accepts(checker, value, schema):
         return value
     ref = schema.get("$ref")
     if isinstance(ref, str):
-        target = _resolve(validator.schema, ref)
+        target = _resolve(checker.root, ref)
         if target is None:
             return value
         siblings = {k: v for k, v in schema.items() if k != "$ref"}
-        return _coerce(value, {**target, **siblings}, validator, depth + 1)
+        return _coerce(value, {**target, **siblings}, checker, depth + 1)
 
     for key in ("anyOf", "oneOf"):
         branches = schema.get(key)
         if isinstance(branches, list):
-            value = _first_branch(value, branches, validator, depth)
+            value = _first_branch(value, branches, checker, depth)
     for sub in schema.get("allOf") or []:
-        value = _coerce(value, sub, validator, depth + 1)
+        value = _coerce(value, sub, checker, depth + 1)
 
     types = _types(schema)
     if isinstance(value, str):
-        return _from_string(value, schema, types, validator, depth)
+        return _from_string(value, schema, types, checker, depth)
     if isinstance(value, int | float) and not isinstance(value, bool):
         wants_number = "number" in types or "integer" in types
         if "string" in types and not wants_number and _in_enum(str(value), schema):
             return str(value)
         return value
     if isinstance(value, dict):
-        return {k: _coerce(v, _property_schema(schema, k), validator, depth + 1) for k, v in value.items()}
+        return {k: _coerce(v, _property_schema(schema, k), checker, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_coerce(v, _item_schema(schema, i), validator, depth + 1) for i, v in enumerate(value)]
+        return [_coerce(v, _item_schema(schema, i), checker, depth + 1) for i, v in enumerate(value)]
     return value
 
 
-def _first_branch(value: Any, branches: list[Any], validator: Validator, depth: int) -> Any:
+def _first_branch(value: Any, branches: list[Any], checker: _Checker, depth: int) -> Any:
     for branch in branches:
-        candidate = _coerce(value, branch, validator, depth + 1)
-        if _accepts(validator, candidate, branch):
+        candidate = _coerce(value, branch, checker, depth + 1)
+        if _accepts(checker, candidate, branch):
             return candidate
     return value
 
 
-def _from_string(
-    value: str, schema: dict[str, Any], types: list[str], validator: Validator, depth: int
-) -> Any:
+def _from_string(value: str, schema: dict[str, Any], types: list[str], checker: _Checker, depth: int) -> Any:
     if "string" in types or not types:
         return value
     for kind in types:
         parsed = _parse_as(value, kind)
         if parsed is not _NOTHING:
-            return _coerce(parsed, schema, validator, depth + 1)
+            return _coerce(parsed, schema, checker, depth + 1)
     return value
 
 
@@ -156,8 +174,8 @@ def _item_schema(schema: dict[str, Any], index: int) -> Any:
     return items
 
 
-def _accepts(validator: Validator, value: Any, schema: Any) -> bool:
-    return bool(validator.evolve(schema=schema).is_valid(value))
+def _accepts(checker: _Checker, value: Any, schema: Any) -> bool:
+    return checker.accepts(value, schema)
 
 
 def _resolve(root: Any, ref: str) -> Any:

@@ -1,13 +1,13 @@
 """`Tool`: one function (or raw JSON-schema declaration) the model may call, and `@tool`.
 
 A tool knows its name, description and argument schema, validates the arguments a model sends
-(laxly by default: see `tools._coerce`), and runs its handler: async handlers are awaited, sync
-ones run in a worker thread so that they never block the event loop.
+(as sent first, then coerced laxly when that fails, unless strict: see `tools._coerce`), and
+runs its handler: async handlers are awaited, sync ones run in a daemon thread of their own
+(`tools._threads`) so that they never block the event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import re
@@ -24,6 +24,7 @@ from tools import _retry
 from tools._coerce import coerce
 from tools._context import RunContext
 from tools._schema import FunctionSchema, Param, clean_schema, function_schema, takes_run_context
+from tools._threads import run_in_thread
 from tools.errors import ConfigError, ToolArgumentsError
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_.-]{0,63}$")
@@ -46,8 +47,9 @@ class Tool:
     `name`, `description`, `parameters` (the JSON schema the model sees), `takes_ctx` (the
     handler's first parameter is a `RunContext`), `timeout` (seconds, None for the toolset's
     default), `max_retries` (None for the toolset's default), `requires_approval`, `strict`
-    (no lax coercion, strict validation, and `"strict": true` in the spec) and `function` (the
-    handler, None for a declaration without one). A tool made from a function can still be
+    (no lax coercion, strict validation, and `"strict": true` in the spec), `max_result_chars`
+    (the cap on the result's text, None for the toolset's) and `function` (the handler, None
+    for a declaration without one). A tool made from a function can still be
     called like that function.
     """
 
@@ -65,6 +67,7 @@ class Tool:
         strict: bool,
         validation_schema: dict[str, Any] | None = None,
         signature: FunctionSchema | None = None,
+        max_result_chars: int | None = None,
     ) -> None:
         check_name(name)
         if timeout is not None and not timeout > 0:
@@ -73,6 +76,7 @@ class Tool:
             )
         if max_retries is not None and max_retries < 0:
             raise ConfigError(f"Tool {name!r}: max_retries must be 0 or more, not {max_retries!r}.")
+        check_result_cap(max_result_chars, f"Tool {name!r}")
         self.name = name
         self.description = description
         self.parameters = parameters
@@ -82,6 +86,7 @@ class Tool:
         self.max_retries = max_retries
         self.requires_approval = requires_approval
         self.strict = strict
+        self.max_result_chars = max_result_chars
         self._signature = signature
         # Raw-schema tools validate against the schema as given; function tools against the
         # cleaned one (pydantic does the real validation, the validator only guides coercion).
@@ -90,7 +95,7 @@ class Tool:
         self._validator: Validator = jsonschema.validators.validator_for(
             schema, default=jsonschema.Draft202012Validator
         )(schema)
-        self._is_async = function is not None and _is_async_callable(function)
+        self._is_async = function is not None and is_async_callable(function)
 
     @classmethod
     def from_function(
@@ -103,6 +108,7 @@ class Tool:
         max_retries: int | None = None,
         requires_approval: bool = False,
         strict: bool = False,
+        max_result_chars: int | None = None,
     ) -> Tool:
         """A tool from a typed function or bound method, described by its docstring.
 
@@ -127,6 +133,7 @@ class Tool:
             requires_approval=requires_approval,
             strict=strict,
             signature=made,
+            max_result_chars=max_result_chars,
         )
 
     @classmethod
@@ -141,6 +148,7 @@ class Tool:
         max_retries: int | None = None,
         requires_approval: bool = False,
         strict: bool = False,
+        max_result_chars: int | None = None,
     ) -> Tool:
         """A tool declared by a raw JSON schema, as MCP servers and benchmark suites give them.
 
@@ -179,6 +187,7 @@ class Tool:
             requires_approval=requires_approval,
             strict=strict,
             validation_schema=schema,
+            max_result_chars=max_result_chars,
         )
 
     def spec(self) -> dict[str, Any]:
@@ -197,10 +206,42 @@ class Tool:
         return self.prepare(arguments).arguments
 
     def prepare(self, arguments: Mapping[str, Any] | str) -> Prepared:
-        """Validate `arguments` (a dict, or JSON text) and ready them for the handler."""
+        """Validate `arguments` (a dict, or JSON text) and ready them for the handler.
+
+        Arguments are validated as sent first; only when that fails (and the tool is not
+        strict) are they coerced laxly and validated again, and the errors of that second try
+        are reported. Coercion walks the whole value against the schema, at several times the
+        cost of a validation, and most calls need none. Arguments of any shape end here or in
+        `ToolArgumentsError`: nesting too deep to read and numbers too long to convert included.
+        """
+        try:
+            return self._prepare(arguments)
+        except RecursionError as e:
+            problem = "(arguments): nested too deeply to read; send flatter arguments"
+            raise ToolArgumentsError(self.name, [problem], self.parameters) from e
+        except ValueError as e:  # e.g. an integer of over 4,300 digits, or too deep to serialise
+            problem = f"(arguments): could not be read: {e}"
+            raise ToolArgumentsError(self.name, [problem], self.parameters) from e
+
+    def _prepare(self, arguments: Mapping[str, Any] | str) -> Prepared:
         data = self._parse(arguments)
         if not self.strict:
+            as_sent = self._accepted(data)
+            if as_sent is not None:
+                return as_sent
             data = coerce(data, self._schema, self._validator)
+        return self._check(data)
+
+    def _accepted(self, data: dict[str, Any]) -> Prepared | None:
+        """The prepared arguments when `data` validates as sent, else None (no report of why)."""
+        if self._signature is None:
+            return Prepared(data, (), dict(data)) if self._validator.is_valid(data) else None
+        try:
+            return self._prepare_function(data, self._signature)
+        except ToolArgumentsError:
+            return None
+
+    def _check(self, data: dict[str, Any]) -> Prepared:
         if self._signature is not None:
             return self._prepare_function(data, self._signature)
         errors = sorted(self._validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
@@ -210,7 +251,8 @@ class Tool:
         return Prepared(data, (), dict(data))
 
     async def invoke(self, prepared: Prepared, ctx: RunContext[Any] | None = None) -> Any:
-        """Run the handler with prepared arguments; sync handlers run in a worker thread."""
+        """Run the handler with prepared arguments; sync handlers run in a daemon thread of their own
+        (see `tools._threads`), which a timeout abandons."""
         if self.function is None:
             raise ConfigError(
                 f"Tool {self.name!r} is a declaration without a handler and cannot be run. "
@@ -220,7 +262,7 @@ class Tool:
         if self._is_async:
             result = await self.function(*args, **prepared.kwargs)
         else:
-            result = await asyncio.to_thread(self.function, *args, **prepared.kwargs)
+            result = await run_in_thread(self.function, *args, **prepared.kwargs)
         if inspect.isawaitable(result):  # a sync callable that hands back a coroutine
             result = await result
         return result
@@ -297,6 +339,7 @@ def tool(
     max_retries: int | None = None,
     requires_approval: bool = False,
     strict: bool = False,
+    max_result_chars: int | None = None,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -310,6 +353,7 @@ def tool(
     max_retries: int | None = None,
     requires_approval: bool = False,
     strict: bool = False,
+    max_result_chars: int | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a function a `Tool`: `@tool` bare, or `@tool(timeout=5, requires_approval=True)`.
 
@@ -325,6 +369,7 @@ def tool(
             max_retries=max_retries,
             requires_approval=requires_approval,
             strict=strict,
+            max_result_chars=max_result_chars,
         )
 
     return make(fn) if fn is not None else make
@@ -340,7 +385,15 @@ def check_name(name: str) -> None:
         )
 
 
-def _is_async_callable(fn: Callable[..., Any]) -> bool:
+def check_result_cap(limit: int | None, owner: str) -> None:
+    """Raise `ConfigError` unless `limit` is a positive number of characters or None."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ConfigError(
+            f"{owner}: max_result_chars must be a positive number of characters or None, not {limit!r}."
+        )
+
+
+def is_async_callable(fn: Callable[..., Any]) -> bool:
     if inspect.iscoroutinefunction(fn):
         return True
     call = getattr(fn, "__call__", None)  # noqa: B004 - an object with an async __call__

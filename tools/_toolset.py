@@ -6,11 +6,15 @@ One batch of calls, as `run_calls` handles it:
    "retry" result whose content tells the model what to fix; each is counted in
    `ctx.retries[name]`, and going over a budget raises `ToolRetriesExceeded` before any tool of
    the batch has run.
-2. Valid calls run concurrently, at most `max_concurrency` at a time (one at a time, in call
-   order, when it is 1): approval first where the tool requires it, then the handler under its
-   timeout. A `ModelRetry` raised by a tool is a "retry" result too, counted after the batch.
-3. Results come back in call order. A tool's exception is an "error" result, never a crash;
-   only `ToolFatalError` (and cancellation) propagate.
+2. Calls to tools with `requires_approval` go to the approver, one at a time in call order (an
+   approver may ask a person), before any call of the batch runs; a refused call becomes a
+   "denied" result. Sync approvers run in a thread, so that a prompt blocks no other run.
+3. The other valid calls run concurrently, at most `max_concurrency` at a time (one at a time,
+   in call order, when it is 1), each under its timeout. A `ModelRetry` raised by a tool is a
+   "retry" result too, counted after the batch.
+4. Results come back in call order, their text capped at `max_result_chars` (with a note). A
+   tool's exception is an "error" result, never a crash; only `ToolFatalError` (and
+   cancellation) propagate.
 """
 
 from __future__ import annotations
@@ -25,9 +29,12 @@ from typing import Any, overload
 
 from tools import _content, _retry
 from tools._context import RunContext
-from tools._tool import Prepared, Tool
+from tools._threads import run_in_thread
+from tools._tool import Prepared, Tool, check_result_cap, is_async_callable
 from tools._types import ToolCall, ToolResult
 from tools.errors import (
+    AgentsError,
+    ApprovalError,
     ConfigError,
     ModelRetry,
     ToolArgumentsError,
@@ -40,7 +47,9 @@ log = logging.getLogger(__name__)
 
 Approver = Callable[[RunContext[Any], ToolCall, Tool], bool | Awaitable[bool]]
 """Decides whether a call to a tool with `requires_approval` may run: `(ctx, call, tool) -> bool`,
-sync or async. `call.arguments` holds the validated arguments. Its exceptions propagate."""
+sync (run in a thread, so it may block on `input()`) or async. `call.arguments` holds the
+validated arguments. Its exceptions end the run as `ApprovalError`; `ToolFatalError` and other
+`AgentsError`s propagate as they are."""
 
 
 class Toolset:
@@ -53,7 +62,12 @@ class Toolset:
     `max_retries` is the default per-tool budget of retries (invalid calls and `ModelRetry`),
     counted over the whole run; `max_retries_per_run` caps their total over all tools.
     `default_timeout` (seconds) applies to tools without their own; None means no limit.
-    A sync tool that times out is abandoned, not stopped: its thread runs on to its end.
+    `approver` decides on calls to tools made with `requires_approval=True` (see `Approver`);
+    a toolset holding such a tool without an approver is a `ConfigError`.
+    `max_result_chars` caps the text of one result for tools without their own cap (None: no
+    cap); the model gets the head and a note saying what was cut (`tools._content.capped`).
+    A sync tool that times out is abandoned, not stopped: its own daemon thread runs on to its
+    end, and nothing waits for it (not `asyncio.run`, not later calls).
     """
 
     def __init__(
@@ -65,6 +79,7 @@ class Toolset:
         max_retries: int = 2,
         max_retries_per_run: int | None = None,
         approver: Approver | None = None,
+        max_result_chars: int | None = _content.DEFAULT_MAX_RESULT_CHARS,
     ) -> None:
         if max_concurrency < 1:
             raise ConfigError(f"Toolset max_concurrency must be 1 or more, not {max_concurrency!r}.")
@@ -82,6 +97,8 @@ class Toolset:
         self.max_retries = max_retries
         self.max_retries_per_run = max_retries_per_run
         self.approver = approver
+        check_result_cap(max_result_chars, "Toolset")
+        self.max_result_chars = max_result_chars
         self._tools: dict[str, Tool] = {}
         for item in tools or ():
             self.add(item)
@@ -93,6 +110,8 @@ class Toolset:
         if isinstance(fn_or_tool, Toolset):
             raise ConfigError("Toolset.add takes one tool; combine toolsets with merge() or +.")
         made = fn_or_tool if isinstance(fn_or_tool, Tool) else Tool.from_function(fn_or_tool)
+        if made.requires_approval and self.approver is None:
+            raise _no_approver(made.name)
         if made.name in self._tools:
             raise ConfigError(
                 f"Duplicate tool name {made.name!r}: a toolset holds one tool per name. "
@@ -115,6 +134,7 @@ class Toolset:
         max_retries: int | None = None,
         requires_approval: bool = False,
         strict: bool = False,
+        max_result_chars: int | None = None,
     ) -> Callable[[Callable[..., Any]], Tool]: ...
 
     def tool(
@@ -128,6 +148,7 @@ class Toolset:
         max_retries: int | None = None,
         requires_approval: bool = False,
         strict: bool = False,
+        max_result_chars: int | None = None,
     ) -> Tool | Callable[[Callable[..., Any]], Tool]:
         """Decorator: `@toolset.tool` or `@toolset.tool(timeout=5)` makes and registers a tool."""
 
@@ -140,6 +161,7 @@ class Toolset:
                 max_retries=max_retries,
                 requires_approval=requires_approval,
                 strict=strict,
+                max_result_chars=max_result_chars,
             )
             return self.add(made)
 
@@ -199,14 +221,17 @@ class Toolset:
         return cls([Tool.from_function(getattr(obj, attr)) for attr in found], **options)
 
     def merge(self, *others: Toolset) -> Toolset:
-        """A new toolset with this one's tools and options, then the others' tools."""
+        """A new toolset with this one's tools and options, then the others' tools (and the first
+        approver among them all when this one has none)."""
+        approvers = [ts.approver for ts in (self, *others) if ts.approver is not None]
         merged = Toolset(
             self,
             max_concurrency=self.max_concurrency,
             default_timeout=self.default_timeout,
             max_retries=self.max_retries,
             max_retries_per_run=self.max_retries_per_run,
-            approver=self.approver,
+            approver=approvers[0] if approvers else None,
+            max_result_chars=self.max_result_chars,
         )
         for other in others:
             for t in other:
@@ -234,6 +259,11 @@ class Toolset:
                 content = _retry.invalid_arguments(call.name, e.problems, e.schema)
                 slots.append(ToolResult(call.id, call.name, content, status="retry"))
                 self._count_retry(ctx, call.name, "\n".join(e.problems))
+
+        for i, (call, slot) in enumerate(zip(calls, slots, strict=True)):
+            if isinstance(slot, tuple) and slot[0].requires_approval:
+                # One at a time, in call order, before any call runs; a refusal takes the slot.
+                slots[i] = await self._approval(call, *slot, ctx) or slot
 
         to_run = [
             (i, call, s) for i, (call, s) in enumerate(zip(calls, slots, strict=True)) if isinstance(s, tuple)
@@ -291,10 +321,6 @@ class Toolset:
     ) -> ToolResult:
         call_ctx = replace(ctx, tool_call_id=call.id, tool_name=t.name)
         result = ToolResult(call.id, t.name, "", arguments=prepared.arguments)
-        if t.requires_approval:
-            denied = await self._approval(call_ctx, replace(call, arguments=prepared.arguments), t)
-            if denied is not None:
-                return replace(result, content=denied, status="denied")
         if t.function is None:
             raise ConfigError(
                 f"Tool {t.name!r} is a declaration without a handler and cannot be run. "
@@ -302,22 +328,39 @@ class Toolset:
             )
         if cap is not None:
             async with cap:
-                return await self._execute(t, prepared, call_ctx, result)
-        return await self._execute(t, prepared, call_ctx, result)
+                result = await self._execute(t, prepared, call_ctx, result)
+        else:
+            result = await self._execute(t, prepared, call_ctx, result)
+        limit = t.max_result_chars if t.max_result_chars is not None else self.max_result_chars
+        return replace(result, content=_content.capped(result.content, limit))
 
-    async def _approval(self, ctx: RunContext[Any], call: ToolCall, t: Tool) -> str | None:
-        """None when the call may run, else the message the model gets instead."""
-        if self.approver is None:
-            return (
-                f"Tool `{t.name}` requires approval and no approver is configured, so the call was not run. "
-                "Do not retry it; tell the user the action needs approval."
-            )
-        verdict = self.approver(ctx, call, t)
-        if inspect.isawaitable(verdict):
-            verdict = await verdict
+    async def _approval(
+        self, call: ToolCall, t: Tool, prepared: Prepared, ctx: RunContext[Any]
+    ) -> ToolResult | None:
+        """None when the call may run, else its "denied" result."""
+        approver = self.approver
+        if approver is None:  # unset after the tool was added
+            raise _no_approver(t.name)
+        call_ctx = replace(ctx, tool_call_id=call.id, tool_name=t.name)
+        validated = replace(call, arguments=prepared.arguments)
+        try:
+            if is_async_callable(approver):
+                verdict = approver(call_ctx, validated, t)
+            else:
+                verdict = await run_in_thread(approver, call_ctx, validated, t)
+            if inspect.isawaitable(verdict):  # async, or a sync callable that hands back a coroutine
+                verdict = await verdict
+        except ToolFatalError as e:
+            e.tool = e.tool or t.name
+            raise
+        except AgentsError:
+            raise
+        except Exception as e:
+            raise ApprovalError(t.name, _describe(approver), e) from e
         if verdict:
             return None
-        return f"The call to tool `{t.name}` was not approved and was not run. Do not retry it unchanged."
+        content = f"The call to tool `{t.name}` was not approved and was not run. Do not retry it unchanged."
+        return ToolResult(call.id, t.name, content, status="denied", arguments=prepared.arguments)
 
     async def _execute(
         self, t: Tool, prepared: Prepared, ctx: RunContext[Any], result: ToolResult
@@ -327,7 +370,8 @@ class Toolset:
         try:
             async with asyncio.timeout(timeout) as deadline:
                 value = await t.invoke(prepared, ctx)
-        except ToolFatalError:
+        except ToolFatalError as e:
+            e.tool = e.tool or t.name  # so that the message names the tool
             raise
         except ModelRetry as e:
             return replace(result, content=e.message, status="retry", duration_s=time.monotonic() - started)
@@ -343,6 +387,18 @@ class Toolset:
             )
         content = _content.to_content(value)
         return replace(result, content=content, value=value, duration_s=time.monotonic() - started)
+
+
+def _no_approver(name: str) -> ConfigError:
+    return ConfigError(
+        f"Tool {name!r} requires approval, but the toolset has no approver, so every call to it "
+        "would be refused. Pass one: Toolset([...], approver=fn), where fn(ctx, call, tool) returns "
+        "True to let the call run (sync or async); or make the tool without requires_approval=True."
+    )
+
+
+def _describe(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__qualname__", None) or repr(fn)
 
 
 def _failed(name: str, error: BaseException) -> str:

@@ -50,7 +50,31 @@ class ToolArgumentsError(ToolError):
 
 
 class ToolFatalError(ToolError):
-    """Raised by a tool to stop the whole run (any other exception becomes an error result)."""
+    """Raised by a tool (or an approver) to stop the whole run; any other exception of a tool
+    becomes an error result the model reads.
+
+    `tool` names the tool it came from: the toolset fills it in, and the message then starts
+    with it.
+    """
+
+    tool: str | None = None
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        return f"Tool {self.tool!r} stopped the run: {message}" if self.tool else message
+
+
+class ApprovalError(ToolError):
+    """An approver raised while deciding on a call, so the call was not run."""
+
+    def __init__(self, tool: str, approver: str, error: BaseException) -> None:
+        self.tool = tool
+        self.approver = approver
+        super().__init__(
+            f"The approver {approver} raised {type(error).__name__}: {error}, while deciding on a call "
+            f"to tool {tool!r}; the call was not run. Fix the approver, or have it return False to "
+            "deny a call (or raise ToolFatalError to stop the run on purpose)."
+        )
 
 
 class ToolRetriesExceeded(ToolError):

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from agents.errors import ModelError, ModelHTTPError, ModelResponseError, ModelTimeout, ModelUnreachable
 
@@ -58,6 +59,10 @@ class StreamIncomplete(Exception):
     """The event stream ended before `[DONE]` or a finish reason."""
 
 
+# What may be worth another attempt; `retrying` decides, and `final_error` types the last one.
+RETRIED = (httpx.TransportError, RetryableStatus, StreamIncomplete)
+
+
 def retry_after_s(response: httpx.Response) -> float | None:
     """The server's `Retry-After` in seconds, for the statuses that may carry it; None if absent."""
     value = response.headers.get("retry-after")
@@ -76,53 +81,61 @@ def retry_after_s(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-class Attempts:
-    """One request's attempts: count them, wait between them, or raise the typed final error."""
+def retrying(policy: RetryPolicy, url: str) -> AsyncRetrying:
+    """Tenacity's loop over one request's attempts; a fresh one per request, as it holds their state.
 
-    def __init__(self, policy: RetryPolicy, url: str, timeout: httpx.Timeout) -> None:
-        self.policy = policy
-        self.url = url
-        self.timeout = timeout
-        self.count = 0
+    It re-raises the last error as it is: the caller turns it into the typed one with `final_error`.
+    """
 
-    def start(self) -> int:
-        self.count += 1
-        return self.count
+    def retryable(error: BaseException) -> bool:
+        if isinstance(error, httpx.ReadTimeout | httpx.WriteTimeout):
+            return policy.retry_read_timeouts
+        return isinstance(error, RETRIED)
 
-    async def after(self, error: Exception) -> None:
-        """Wait before the next attempt, or raise the typed error if `error` ends the request."""
-        if not self._retryable(error) or self.count >= self.policy.max_attempts:
-            raise self.final_error(error) from error
-        wait = self.policy.backoff_s(self.count)
+    def wait_s(state: RetryCallState) -> float:
+        error = _failure(state)
         if isinstance(error, RetryableStatus) and error.retry_after_s is not None:
-            wait = min(error.retry_after_s, self.policy.max_retry_after_s)
+            return min(error.retry_after_s, policy.max_retry_after_s)
+        return policy.backoff_s(state.attempt_number)
+
+    def log_retry(state: RetryCallState) -> None:
+        error = _failure(state)
         log.debug(
             "retry %s in %.2f s: attempt %d of %d failed: %s: %s",
-            self.url,
-            wait,
-            self.count,
-            self.policy.max_attempts,
+            url,
+            state.next_action.sleep if state.next_action else 0.0,
+            state.attempt_number,
+            policy.max_attempts,
             type(error).__name__,
             error,
         )
-        await asyncio.sleep(wait)
 
-    def _retryable(self, error: Exception) -> bool:
-        if isinstance(error, httpx.ReadTimeout | httpx.WriteTimeout):
-            return self.policy.retry_read_timeouts
-        return isinstance(error, httpx.TransportError | RetryableStatus | StreamIncomplete)
+    return AsyncRetrying(
+        retry=retry_if_exception(retryable),
+        stop=stop_after_attempt(policy.max_attempts),
+        wait=wait_s,
+        before_sleep=log_retry,
+        sleep=asyncio.sleep,
+        reraise=True,
+    )
 
-    def final_error(self, error: Exception) -> ModelError:
-        if isinstance(error, RetryableStatus):
-            return ModelHTTPError(self.url, error.status, error.message, self.count)
-        if isinstance(error, StreamIncomplete):
-            return ModelResponseError(
-                f"The stream from {self.url} ended before the response was complete (no [DONE] and no "
-                f"finish_reason) after {self.count} attempt(s); a fragment is not an answer. "
-                "Check the server's log, and any proxy's timeout between here and the server."
-            )
-        if isinstance(error, httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
-            phase = {httpx.ReadTimeout: "read", httpx.WriteTimeout: "write"}.get(type(error), "pool")
-            limit = {"read": self.timeout.read, "write": self.timeout.write}.get(phase, self.timeout.pool)
-            return ModelTimeout(self.url, limit, self.count, phase)
-        return ModelUnreachable(self.url, self.count, error)
+
+def _failure(state: RetryCallState) -> BaseException | None:
+    return state.outcome.exception() if state.outcome else None
+
+
+def final_error(error: Exception, url: str, timeout: httpx.Timeout, attempts: int) -> ModelError:
+    """The typed error that ends a request after `attempts` attempts, the last failing with `error`."""
+    if isinstance(error, RetryableStatus):
+        return ModelHTTPError(url, error.status, error.message, attempts)
+    if isinstance(error, StreamIncomplete):
+        return ModelResponseError(
+            f"The stream from {url} ended before the response was complete (no [DONE] and no "
+            f"finish_reason) after {attempts} attempt(s); a fragment is not an answer. "
+            "Check the server's log, and any proxy's timeout between here and the server."
+        )
+    if isinstance(error, httpx.ReadTimeout | httpx.WriteTimeout | httpx.PoolTimeout):
+        phase = {httpx.ReadTimeout: "read", httpx.WriteTimeout: "write"}.get(type(error), "pool")
+        limit = {"read": timeout.read, "write": timeout.write}.get(phase, timeout.pool)
+        return ModelTimeout(url, limit, attempts, phase)
+    return ModelUnreachable(url, attempts, error)

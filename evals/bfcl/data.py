@@ -130,6 +130,18 @@ def _load(category: Category) -> tuple[Entry, ...]:
     return tuple(entries)
 
 
+def entry_count(category: Category) -> int:
+    """How many entries `category` has: its questions file's lines, counted without parsing them."""
+    path = _package.data_dir() / f"{_package.VERSION_PREFIX}_{category}.json"
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise _package.BfclUnavailable(
+            f"Cannot read BFCL data file {path}: {e}. Is bfcl-eval installed whole?"
+        ) from e
+    return sum(1 for line in data.splitlines() if line.strip())
+
+
 def load_category(category: Category) -> list[Entry]:
     """Every entry of `category`, in the package's order (read once, then cached)."""
     return list(_load(category))

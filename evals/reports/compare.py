@@ -1,12 +1,18 @@
-"""What changed between two runs, task by task, and in the headline metrics."""
+"""What changed between two runs, task by task, and in the headline metrics.
+
+Two runs over different task sets are compared over the tasks both ran, with a warning that
+names the others: a total over different tasks says nothing about the model. Every changed
+task lists why its failing trials failed, in full.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evals.metrics import by_task
+from evals.metrics import by_task, summarize
 from evals.reports.markdown import first_failure, fmt
 from evals.store import SUMMARY, read_json, read_trials
 from evals.trace import TrialRecord
@@ -22,47 +28,108 @@ _HEADLINE = (
     ("latency_p95_s", "s"),
     ("prefix_cache_hit_rate", "%"),
 )
+_SHOWN = 8  # task names listed in the warning, per side
+_SHORT = 80  # characters of the first failure in the table (the full reasons follow it)
 
 
 @dataclass
 class TaskChange:
+    """A task whose success rate differs between A and B, with the failures of each side."""
+
     task: str
-    a: float | None  # success rate in A (None: not in A)
-    b: float | None
-    detail: str = ""
+    a: float
+    b: float
+    failures_a: list[str] = field(default_factory=list)
+    failures_b: list[str] = field(default_factory=list)
+
+    @property
+    def what(self) -> str:
+        if self.b == 1 and self.a < 1:
+            return "fixed"
+        if self.a == 1 and self.b < 1:
+            return "broken"
+        return "better" if self.b > self.a else "worse"
 
 
 @dataclass
 class Comparison:
-    """Headline metrics of A and B, and the tasks whose success rate changed."""
+    """Headline metrics of A and B over their common tasks, and the tasks whose success rate changed."""
 
     a: str
     b: str
     metrics: list[tuple[str, Any, Any, str]] = field(default_factory=list)
     changed: list[TaskChange] = field(default_factory=list)
     same: int = 0
+    only_a: list[str] = field(default_factory=list)
+    only_b: list[str] = field(default_factory=list)
+
+    @property
+    def common(self) -> int:
+        return len(self.changed) + self.same
+
+    def warning(self) -> str | None:
+        """Why the totals are not of the same tasks, or None when both runs ran the same ones."""
+        if not self.only_a and not self.only_b:
+            return None
+        sides = []
+        for label, names in (("A", self.only_a), ("B", self.only_b)):
+            if names:
+                shown = ", ".join(names[:_SHOWN]) + (", ..." if len(names) > _SHOWN else "")
+                sides.append(f"{len(names)} only in {label} ({shown})")
+        return (
+            f"Warning: the runs cover different tasks: {'; '.join(sides)}. The metrics compare only "
+            f"the {self.common} tasks both ran (the prefix-cache hit rate is of the whole runs)."
+        )
 
     def markdown(self) -> str:
-        lines = [f"# Compare {self.a} (A) → {self.b} (B)", "", "| metric | A | B |", "| --- | ---: | ---: |"]
+        lines = [f"# Compare {self.a} (A) → {self.b} (B)", ""]
+        warning = self.warning()
+        if warning:
+            lines += [f"> {warning}", ""]
+        lines += ["| metric | A | B |", "| --- | ---: | ---: |"]
         lines += [f"| {name} | {fmt(x, kind)} | {fmt(y, kind)} |" for name, x, y, kind in self.metrics]
-        lines += ["", f"{len(self.changed)} tasks changed, {self.same} unchanged.", ""]
-        if self.changed:
-            lines += ["| task | A | B | change | B's first failure |", "| --- | ---: | ---: | --- | --- |"]
-            for c in self.changed:
-                if c.a is None or c.b is None:
-                    what = "only in B" if c.a is None else "only in A"
-                else:
-                    what = (
-                        "fixed"
-                        if c.b == 1 and c.a < 1
-                        else "broken"
-                        if c.a == 1 and c.b < 1
-                        else "better"
-                        if c.b > c.a
-                        else "worse"
-                    )
-                lines.append(f"| {c.task} | {fmt(c.a, '%')} | {fmt(c.b, '%')} | {what} | {c.detail} |")
-        return "\n".join(lines) + "\n"
+        lines += [
+            "",
+            f"{len(self.changed)} of {self.common} common tasks changed, {self.same} unchanged.",
+            "",
+        ]
+        if not self.changed:
+            return "\n".join(lines) + "\n"
+        lines += [
+            "| task | A | B | change | first failure (see below) |",
+            "| --- | ---: | ---: | --- | --- |",
+        ]
+        for c in self.changed:
+            failures = c.failures_b or c.failures_a
+            reason = _cell(failures[0].partition(": ")[2]) if failures else ""  # without "trial N: "
+            reason = reason if len(reason) <= _SHORT else reason[: _SHORT - 1] + "…"
+            lines.append(f"| {c.task} | {fmt(c.a, '%')} | {fmt(c.b, '%')} | {c.what} | {reason} |")
+        lines += ["", "## Why the changed tasks failed", ""]
+        for c in self.changed:
+            lines.append(f"### {c.task}: {c.what} ({fmt(c.a, '%')} → {fmt(c.b, '%')})")
+            lines.append("")
+            for label, failures in (("A", c.failures_a), ("B", c.failures_b)):
+                lines += [f"- {label} {failure}" for failure in failures]
+            lines.append("")
+        return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def failures(trials: Sequence[TrialRecord]) -> list[str]:
+    """Why each failed trial failed, in full: its error, or each failed check with its detail."""
+    found = []
+    for r in trials:
+        if r.passed:
+            continue
+        if r.error:
+            reasons = [r.error]
+        else:
+            reasons = [f"{v.check}: {v.detail}" if v.detail else v.check for v in r.verdicts if not v.passed]
+        found.append(f"trial {r.trial}: " + "; ".join(reasons or [first_failure(r)]))
+    return found
 
 
 def _rate(trials: list[TrialRecord]) -> float:
@@ -70,19 +137,27 @@ def _rate(trials: list[TrialRecord]) -> float:
 
 
 def compare(a: Path, b: Path) -> Comparison:
-    """Compare the runs in directories `a` and `b` (each with trials.jsonl and summary.json)."""
+    """Compare the runs in directories `a` and `b` (each with trials.jsonl and summary.json).
+
+    Trials lost to the infrastructure are left out, as in the summaries.
+    """
     sa, sb = read_json(a / SUMMARY), read_json(b / SUMMARY)
-    ta, tb = by_task(read_trials(a)), by_task(read_trials(b))
+    ra = [r for r in read_trials(a) if not r.infra_error]
+    rb = [r for r in read_trials(b) if not r.infra_error]
+    ta, tb = by_task(ra), by_task(rb)
     result = Comparison(str(a), str(b))
-    result.metrics = [(name, sa.get(name), sb.get(name), kind) for name, kind in _HEADLINE]
-    for task in sorted(set(ta) | set(tb)):
-        ra = _rate(ta[task]) if task in ta else None
-        rb = _rate(tb[task]) if task in tb else None
-        if ra == rb:
+    result.only_a, result.only_b = sorted(set(ta) - set(tb)), sorted(set(tb) - set(ta))
+    if result.only_a or result.only_b:
+        common = set(ta) & set(tb)
+        ma = {**sa, **summarize([r for r in ra if r.task_id in common])}
+        mb = {**sb, **summarize([r for r in rb if r.task_id in common])}
+    else:
+        ma, mb = sa, sb
+    result.metrics = [(name, ma.get(name), mb.get(name), kind) for name, kind in _HEADLINE]
+    for task in sorted(set(ta) & set(tb)):
+        rate_a, rate_b = _rate(ta[task]), _rate(tb[task])
+        if rate_a == rate_b:
             result.same += 1
             continue
-        failed = [r for r in tb.get(task, []) if not r.passed]
-        result.changed.append(
-            TaskChange(task, ra, rb, first_failure(failed[0]).replace("|", "/") if failed else "")
-        )
+        result.changed.append(TaskChange(task, rate_a, rate_b, failures(ta[task]), failures(tb[task])))
     return result

@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from evals.metrics import by_task
-from evals.reports.markdown import first_failure, fmt, headline, task_rows
+from evals.reports.markdown import first_failure, fmt, headline, mean_cell, passed_cell, task_rows
 from evals.reports.svg import bar_chart, histogram
 from evals.trace import CallRecord, TrialRecord
 
@@ -35,8 +35,14 @@ def _args(call: CallRecord) -> str:
     return json.dumps(call.arguments) if call.arguments is not None else str(call.raw_arguments)
 
 
-def _passed(passed: int, trials: int) -> str:
-    return f'<span class="{"pass" if passed == trials else "fail"}">{passed}/{trials}</span>'
+def _passed(row: dict[str, Any]) -> str:
+    ok = row["passed"] == row["trials"] and not row["infra"]
+    return f'<span class="{"pass" if ok else "fail"}">{escape(passed_cell(row))}</span>'
+
+
+def _mean_tokens(trials: Sequence[TrialRecord], which: str) -> float:
+    known = [getattr(r, which) for r in trials if getattr(r, which) is not None]
+    return sum(known) / len(known) if known else 0.0
 
 
 def _trial(record: TrialRecord) -> str:
@@ -94,8 +100,8 @@ def html(summary: dict[str, Any], records: Sequence[TrialRecord]) -> str:
         "<div><h3>Tokens per trial (mean)</h3>"
         + bar_chart(
             names,
-            [sum(r.input_tokens for r in per_task[n]) / len(per_task[n]) for n in names],
-            second=[sum(r.output_tokens for r in per_task[n]) / len(per_task[n]) for n in names],
+            [_mean_tokens(per_task[n], "input_tokens") for n in names],
+            second=[_mean_tokens(per_task[n], "output_tokens") for n in names],
             fmt="{:.0f}",
             title="tokens per trial",
             legend=("prompt", "completion"),
@@ -111,9 +117,9 @@ def html(summary: dict[str, Any], records: Sequence[TrialRecord]) -> str:
                 (
                     escape(r["task"]),
                     escape(", ".join(r["tags"])),
-                    _passed(r["passed"], r["trials"]),
-                    f"{r['steps']:.1f}",
-                    f"{r['tokens']:.0f}",
+                    _passed(r),
+                    mean_cell(r["steps"]),
+                    mean_cell(r["tokens"], 0),
                     escape(r["failure"]),
                 )
                 for r in rows

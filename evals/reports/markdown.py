@@ -30,11 +30,12 @@ def headline(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("model", "oracle (gold replay)" if summary.get("oracle") else str(summary.get("model"))),
         (
             "tasks × trials",
-            f"{summary.get('tasks')} tasks, {summary.get('trials')} trials (k={summary.get('k')})",
+            f"{summary.get('tasks')} tasks, {summary.get('trials')} scored trials (k={summary.get('k')})",
         ),
         (
             "success rate",
-            f"{fmt(summary.get('success_rate'), '%')} (95% CI {fmt(low, '%')}–{fmt(high, '%')})",
+            f"{fmt(summary.get('success_rate'), '%')} "
+            f"(95% CI {fmt(low, '%')}–{fmt(high, '%')}, clustered by task)",
         ),
     ]
     for k, value in summary.get("pass_at_k", {}).items():
@@ -47,7 +48,10 @@ def headline(summary: dict[str, Any]) -> list[tuple[str, str]]:
             f"{summary.get('tool_calls')} ({fmt(summary.get('tool_call_validity'), '%')})",
         ),
         ("retries", fmt(summary.get("retries"))),
-        ("prompt / completion tokens", f"{summary.get('input_tokens')} / {summary.get('output_tokens')}"),
+        (
+            "prompt / completion tokens",
+            f"{fmt(summary.get('input_tokens'))} / {fmt(summary.get('output_tokens'))}",
+        ),
         (
             "trial latency p50 / p95",
             f"{fmt(summary.get('latency_p50_s'), 's')} / {fmt(summary.get('latency_p95_s'), 's')}",
@@ -58,8 +62,17 @@ def headline(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         ("prefix-cache hit rate", fmt(summary.get("prefix_cache_hit_rate"), "%")),
         ("errors", ", ".join(f"{k}: {v}" for k, v in summary.get("errors", {}).items()) or "none"),
+        ("infrastructure errors (not scored)", _infra(summary)),
     ]
     return rows
+
+
+def _infra(summary: dict[str, Any]) -> str:
+    lost = summary.get("infra_errors") or 0
+    if not lost:
+        return "none"
+    kinds = ", ".join(f"{k}: {v}" for k, v in summary.get("infra_error_types", {}).items())
+    return f"{lost} trials ({kinds}); re-run into the same directory to retry them"
 
 
 def first_failure(record: TrialRecord) -> str:
@@ -73,22 +86,40 @@ def first_failure(record: TrialRecord) -> str:
 
 
 def task_rows(records: Sequence[TrialRecord]) -> list[dict[str, Any]]:
-    """Per task: passes out of trials, mean steps and tokens, and a failure reason."""
+    """Per task: passes out of scored trials, trials lost to the infrastructure, mean steps and
+    tokens (None when the model reported none), and a failure reason."""
     rows = []
-    for task_id, trials in sorted(by_task(records).items()):
-        failed = [r for r in trials if not r.passed]
+    for task_id, every in sorted(by_task(records).items()):
+        trials = [r for r in every if not r.infra_error]
+        failed = [r for r in trials if not r.passed] or [r for r in every if r.infra_error]
+        tokens = [
+            (r.input_tokens or 0) + (r.output_tokens or 0)
+            for r in trials
+            if r.input_tokens is not None or r.output_tokens is not None
+        ]
         rows.append(
             {
                 "task": task_id,
-                "tags": trials[0].tags,
+                "tags": every[0].tags,
                 "passed": sum(r.passed for r in trials),
                 "trials": len(trials),
-                "steps": sum(r.steps for r in trials) / len(trials),
-                "tokens": sum(r.input_tokens + r.output_tokens for r in trials) / len(trials),
+                "infra": len(every) - len(trials),
+                "steps": sum(r.steps for r in trials) / len(trials) if trials else None,
+                "tokens": sum(tokens) / len(tokens) if tokens else None,
                 "failure": first_failure(failed[0]) if failed else "",
             }
         )
     return rows
+
+
+def passed_cell(row: dict[str, Any]) -> str:
+    """ "3/4", with the trials lost to the infrastructure when there are some."""
+    return f"{row['passed']}/{row['trials']}" + (f" (+{row['infra']} not scored)" if row["infra"] else "")
+
+
+def mean_cell(value: float | None, digits: int = 1) -> str:
+    """A per-task mean for a table cell; '-' when unknown."""
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def _cell(text: str) -> str:
@@ -117,7 +148,7 @@ def markdown(summary: dict[str, Any], records: Sequence[TrialRecord]) -> str:
     ]
     for row in task_rows(records):
         lines.append(
-            f"| {_cell(row['task'])} | {row['passed']}/{row['trials']} | {row['steps']:.1f} | "
-            f"{row['tokens']:.0f} | {_cell(row['failure'])} |"
+            f"| {_cell(row['task'])} | {passed_cell(row)} | {mean_cell(row['steps'])} | "
+            f"{mean_cell(row['tokens'], 0)} | {_cell(row['failure'])} |"
         )
     return "\n".join(lines) + "\n"

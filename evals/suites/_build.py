@@ -48,6 +48,7 @@ def where(description: str, fn: Callable[[Any], bool], *path: str | int) -> Stat
 
 
 def answer_contains(*texts: str) -> OutputMatches:
+    """The answer holds one of `texts` as whole words or numbers ("2" is not found in "2026")."""
     return OutputMatches(expected=list(texts), mode="contains")
 
 

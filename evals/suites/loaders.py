@@ -8,9 +8,11 @@ A Python module defines `SUITE` (a `Suite`) or a function `suite()` that returns
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import json
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -45,12 +47,7 @@ def load_file(path: Path) -> Suite:
         raise ConfigError(f"No suite file {path}.")
     suffix = path.suffix.lower()
     if suffix == ".py":
-        spec = importlib.util.spec_from_file_location(f"_evals_suite_{path.stem}", path)
-        if spec is None or spec.loader is None:
-            raise ConfigError(f"Cannot import {path} as a Python module.")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return suite_from_module(module)
+        return suite_from_module(import_file(path))
     text = path.read_text(encoding="utf-8")
     try:
         data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
@@ -59,6 +56,35 @@ def load_file(path: Path) -> Suite:
     if suffix not in (".json", ".yaml", ".yml"):
         raise ConfigError(f"Suite files end in .json, .yaml, .yml or .py, not {suffix!r} ({path}).")
     return suite_from_data(data, path.stem)
+
+
+def import_file(path: Path) -> ModuleType:
+    """Import a Python file as a module of its own, as `import` would a module on the path.
+
+    The module is registered in `sys.modules` under a name unique to the file (what
+    `dataclasses`, `pickle` and `typing.get_type_hints` look a class's module up by), and the
+    file's folder is put at the end of `sys.path`, so that the file can import the files next
+    to it. At the end, not the front: a `tools.py` there must not hide the framework's `tools`.
+    """
+    path = path.resolve()
+    name = f"_evals_suite_{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ConfigError(f"Cannot import {path} as a Python module.")
+    folder = str(path.parent)
+    if folder not in sys.path:
+        sys.path.append(folder)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except ImportError as e:
+        sys.modules.pop(name, None)
+        raise ConfigError(f"Suite file {path} failed to import: {e}") from e
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
 
 
 def suite_from_module(module: ModuleType) -> Suite:

@@ -27,4 +27,9 @@ def suite() -> Suite:
     )
 
 
-register_suite("multistep", suite)
+register_suite(
+    "multistep",
+    suite,
+    description=__doc__ or "",
+    tasks=len(files.TASKS) + len(office.TASKS) + len(shop.TASKS),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import random
 import socket
 import time
 from datetime import UTC, datetime, timedelta
@@ -444,6 +445,88 @@ async def test_retry_after_is_honoured_and_capped(monkeypatch: pytest.MonkeyPatc
     capped = RetryPolicy(max_attempts=2, max_retry_after_s=20.0)
     assert (await model_with(lambda r: next(responses), retry=capped).request(req())).text == "hi"
     assert waits == [20.0]
+
+
+async def test_without_retry_after_the_wait_is_exponential_backoff_with_full_jitter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits: list[float] = []
+    ranges: list[tuple[float, float]] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await real_sleep(0)
+
+    def top_of(low: float, high: float) -> float:
+        ranges.append((low, high))
+        return high
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    monkeypatch.setattr(random, "uniform", top_of)
+    statuses = iter([500, 429, 503, 502, 200])  # the 429 and the 503 without Retry-After
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = next(statuses)
+        return httpx.Response(status, json=completion() if status == 200 else {"error": {"message": "busy"}})
+
+    policy = RetryPolicy(max_attempts=5, initial_backoff_s=1.0, max_backoff_s=3.0)
+    assert (await model_with(handler, retry=policy).request(req())).text == "hi"
+    assert ranges == [(0, 1.0), (0, 2.0), (0, 3.0), (0, 3.0)]  # doubling from 1 s, capped at 3 s
+    assert waits == [1.0, 2.0, 3.0, 3.0]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_the_final_error_counts_every_attempt(stream: bool) -> None:
+    errors = iter([httpx.ConnectError("refused"), httpx.ReadTimeout("timed out")])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise next(errors)
+
+    with pytest.raises(ModelTimeout) as info:  # the read timeout is not retried, the refusal was
+        await ask(model_with(handler), req(), stream=stream)
+    assert info.value.attempts == 2
+
+
+class _BreaksAfterOneDelta(httpx.AsyncByteStream):
+    async def __aiter__(self) -> Any:
+        yield f"data: {json.dumps({'model': 'm', 'choices': [{'delta': {'content': 'Hel'}}]})}\n\n".encode()
+        raise httpx.ReadTimeout("timed out")
+
+
+async def test_a_stream_that_times_out_after_its_first_token_is_not_retried() -> None:
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(200, stream=_BreaksAfterOneDelta())
+
+    retrying = RetryPolicy(max_attempts=3, initial_backoff_s=0.001, retry_read_timeouts=True)
+    items: list[Any] = []
+    with pytest.raises(ModelTimeout) as info:
+        await ask(model_with(handler, retry=retrying), req(), stream=True, into=items)
+    assert calls == 1 and info.value.attempts == 1  # even with read timeouts retried: "Hel" went out
+    assert [i.text for i in items] == ["Hel"]
+
+
+async def test_a_cancelled_request_is_not_retried() -> None:
+    calls = 0
+    waiting = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        waiting.set()
+        await asyncio.Event().wait()
+        raise AssertionError("never answered")
+
+    task = asyncio.create_task(model_with(handler).request(req()))
+    await waiting.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert calls == 1
 
 
 @pytest.mark.parametrize(

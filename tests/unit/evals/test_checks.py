@@ -104,6 +104,20 @@ def test_no_call() -> None:
         ("contains", "paris", "It is PARIS.", True),
         ("contains", ["oslo", "paris"], "Paris", True),
         ("contains", "rome", "Paris", False),
+        # Whole words and numbers: "1" is not in "2011", "1.5" or "x1"; numbers match as numbers.
+        ("contains", "1", "It was built in 2011.", False),
+        ("contains", "1", "It weighs 1.5 kg.", False),
+        ("contains", "1", "Room x1.", False),
+        ("contains", "2", "You need 2 mugs.", True),
+        ("contains", "2", "There are 2.0 left", True),
+        ("contains", "2011", "In 2,011 cases.", True),
+        ("contains", "new york", "I live in New-York!", True),
+        ("contains", "york new", "I live in New York", False),
+        ("contains", "mug", "Two mugs", False),
+        # The old behaviour, inside words too, stays available as `substring`.
+        ("substring", "1", "It was built in 2011.", True),
+        ("substring", "mug", "Two mugs", True),
+        ("substring", "rome", "Paris", False),
     ],
 )
 def test_output_matches(mode: Any, expected: Any, output: str, passed: bool) -> None:

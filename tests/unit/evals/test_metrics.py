@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from evals.metrics import pass_at_k, pass_hat_k, percentile, summarize, wilson_interval
+from evals.metrics import clustered_interval, pass_at_k, pass_hat_k, percentile, summarize, wilson_interval
 from evals.prometheus import CacheCounters, hit_rate, metrics_url, parse_counters
 from evals.trace import CallRecord, TrialRecord, TurnRecord
 
@@ -119,3 +119,51 @@ def test_hit_rate_over_endpoints() -> None:
     assert hit_rate(before, after) == pytest.approx(80 / 200)
     assert hit_rate([None], [None]) is None
     assert metrics_url("http://127.0.0.1:8011/v1") == "http://127.0.0.1:8011/metrics"
+
+
+def test_clustered_interval_counts_tasks_not_trials() -> None:
+    # 5 tasks, 10 trials each; 3 always pass, 2 always fail: 50 trials but 5 independent facts.
+    passes = [(10, 10)] * 3 + [(0, 10)] * 2
+    assert clustered_interval(passes) == pytest.approx(wilson_interval(3, 5))
+    naive = wilson_interval(30, 50)
+    low, high = clustered_interval(passes)
+    assert high - low > 2 * (naive[1] - naive[0])
+
+
+def test_clustered_interval_with_one_trial_a_task_is_wilson() -> None:
+    assert clustered_interval([(1, 1)] * 8 + [(0, 1)] * 2) == pytest.approx(wilson_interval(8, 10))
+    assert clustered_interval([(1, 1)] * 4) == pytest.approx(wilson_interval(4, 4))
+
+
+def test_clustered_interval_between_the_extremes() -> None:
+    # Trials that disagree within every task look independent: no wider than Wilson on trials.
+    mixed = [(2, 4)] * 6
+    assert clustered_interval(mixed) == pytest.approx(wilson_interval(12, 24))
+    # Partly clustered: between Wilson over tasks and Wilson over trials.
+    partly = [(4, 4), (3, 4), (1, 4), (0, 4), (4, 4), (0, 4)]
+    width = clustered_interval(partly)[1] - clustered_interval(partly)[0]
+    over_trials = wilson_interval(12, 24)
+    over_tasks = wilson_interval(3, 6)
+    assert over_trials[1] - over_trials[0] < width < over_tasks[1] - over_tasks[0]
+    assert clustered_interval([]) == (0.0, 1.0)
+
+
+def test_summarize_uses_the_clustered_interval() -> None:
+    records = [record(t, i, t in "abc") for t in "abcde" for i in range(10)]
+    assert summarize(records)["success_ci95"] == pytest.approx(list(wilson_interval(3, 5)))
+
+
+def test_infra_errors_are_outside_the_denominators() -> None:
+    records = [
+        record("a", 0, True, input_tokens=10, output_tokens=2),
+        record("a", 1, False, infra_error=True, error_type="ModelUnreachable"),
+        record("b", 0, False, error_type="ContextLengthExceeded"),
+        record("b", 1, False, infra_error=True, error_type="ModelHTTPError"),
+    ]
+    s = summarize(records)
+    assert (s["trials"], s["passed"], s["success_rate"]) == (2, 1, 0.5)
+    assert s["pass_at_k"] == {"1": 0.5} and s["tasks_never_passed"] == 1
+    assert s["errors"] == {"ContextLengthExceeded": 1}
+    assert s["infra_errors"] == 2 and s["infra_error_types"] == {"ModelUnreachable": 1, "ModelHTTPError": 1}
+    # Token counts: of the trials that reported them; None when none did.
+    assert s["input_tokens"] == 10 and summarize([record("a", 0, True)])["input_tokens"] is None

@@ -65,3 +65,12 @@ def test_gold_script_parallel_and_answers() -> None:
     )
     script = gold_script(task)
     assert len(script) == 4 and script[1] == "x" and script[3] == "Done."
+
+
+async def test_oracle_reports_no_tokens(tmp_path: Path) -> None:
+    suite = load_suite("multistep").select(limit=2)
+    summary = await run_eval(suite, EvalConfig(out=tmp_path, oracle=True), progress=io.StringIO())
+    # The gold replay generates nothing: no invented counts, shown as "-".
+    assert summary["input_tokens"] is None and summary["output_tokens"] is None
+    assert all(r.input_tokens is None and r.output_tokens is None for r in read_trials(tmp_path))
+    assert "| prompt / completion tokens | - / - |" in (tmp_path / "report.md").read_text()

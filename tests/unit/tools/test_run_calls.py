@@ -177,13 +177,13 @@ async def test_sync_tool_runs_off_the_event_loop() -> None:
         released.set()
         return "done"
 
-    started = time.monotonic()
     results = await Toolset([blocking_wait, release]).run_calls(
         [call("blocking_wait", id="w"), call("release", id="r")], ctx()
     )
     assert [r.status for r in results] == ["ok", "ok"]
+    # "released" is True only if the loop ran `release` while the sync tool waited: a blocked
+    # loop makes the wait time out. No wall-clock bound: it flaked on a loaded machine.
     assert results[0].value == {"released": True, "off_loop": True}
-    assert time.monotonic() - started < 1.5
 
 
 async def test_timeout_becomes_error_result() -> None:
@@ -324,12 +324,13 @@ async def test_denied_call_does_not_run() -> None:
     assert ran == []
 
 
-async def test_no_approver_means_denied() -> None:
-    calls = [call("delete", {"path": "/etc"}, id="1"), call("add", {"a": 1, "b": 1}, id="2")]
-    results = await Toolset([delete, add]).run_calls(calls, ctx())
-    assert results[0].status == "denied"
-    assert "requires approval" in results[0].content and "no approver is configured" in results[0].content
-    assert results[1].status == "ok"
+def test_requires_approval_without_an_approver_is_a_config_error() -> None:
+    # It used to deny every call in silence.
+    with pytest.raises(ConfigError, match=r"Tool 'delete' requires approval.*approver=fn"):
+        Toolset([delete, add])
+    toolset = Toolset([add])
+    with pytest.raises(ConfigError, match="no approver"):
+        toolset.add(delete)
 
 
 # -- failures and values ---------------------------------------------------------------------------
