@@ -17,7 +17,14 @@ from typing import Any
 from agents import _localmodel, _shadow
 from agents.agent import Agent
 from agents.errors import AgentsError, ConfigError, trace_of
-from agents.events import ModelResponded, RunFinished, TextDelta, ToolCallFinished, ToolCallStarted
+from agents.events import (
+    ModelResponded,
+    ResponseCut,
+    RunFinished,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+)
 from agents.models.base import ModelSettings
 from agents.models.openai import OpenAIChatModel
 from agents.models.profiles import PROFILES
@@ -151,6 +158,9 @@ def _print_event(event: Any) -> None:
         print(f"\n→ call {event.call.name}({args})", flush=True)
     elif isinstance(event, ToolCallFinished):
         print(f"← {event.result.status}: {event.result.content[:300]}", flush=True)
+    elif isinstance(event, ResponseCut):
+        limit = f"max_tokens={event.max_tokens}" if event.max_tokens is not None else "its max_tokens"
+        print(f"\n! the response was cut off at {limit}; raise --max-tokens if this repeats", flush=True)
     elif isinstance(event, RunFinished):
         output = event.output if isinstance(event.output, str) else json.dumps(event.output, default=str)
         print(f"\n= answer: {output}", flush=True)

@@ -215,6 +215,20 @@ def test_run_prints_the_answer_and_usage(
     assert "= answer: All fine." in out and "(1 requests, 0 tool calls" in out
 
 
+def test_run_says_when_a_response_was_cut_and_what_to_raise(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cut = ModelResponse(tool_calls=[call("get_weather", city="Os")], finish_reason="length")
+    replies = iter([cut, cut])
+    _serve_with(monkeypatch, _Serverless(lambda request: next(replies)))
+    monkeypatch.syspath_prepend(str(ROOT))
+    argv = ["run", "Weather?", "--tools", "examples.weather_agent:get_weather", "--max-tokens", "16"]
+    assert cli.main(argv) == 1
+    out = capsys.readouterr()
+    assert out.out.count("cut off at max_tokens=16; raise --max-tokens") == 2
+    assert "max_tokens=16" in out.err and "--max-tokens" in out.err and "unreadable" not in out.err
+
+
 def test_limits_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         parse_args(["run", "hi", "--max-steps", "0"])
