@@ -356,7 +356,7 @@ def test_thinking_on_a_profile_with_thinking_does_not_warn() -> None:
 
 def test_readme_example_of_context_retries_validators_and_agent_tool() -> None:
     readme = (Path(agents.__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme.split("## Context, retries, validators and `@agent.tool`")[1]
+    section = readme.split("## Instructions, output validators and `@agent.tool`")[1]
     code = section.split("```python\n")[1].split("```")[0]
     served = 'OpenAIChatModel("gemma-4-E2B-it", base_url="http://127.0.0.1:8000/v1")'
     assert served in code
