@@ -91,9 +91,19 @@ class SchemaRules:
     #: Rule name prefix for the rules this syntax adds.
     PREFIX = ""
 
-    def __init__(self, rules: RuleSet, owner: str) -> None:
+    def __init__(
+        self,
+        rules: RuleSet,
+        owner: str,
+        *,
+        max_string_length: int | None = None,
+        max_items: int | None = None,
+    ) -> None:
         self.rules = rules
         self.owner = owner  # named in errors: "Tool 'x'" or "Output type 'Y'"
+        # Defaults for strings and arrays whose schema sets no maximum (None: unbounded).
+        self.max_string_length = max_string_length
+        self.max_items = max_items
         self.root: Mapping[str, Any] = {}
         self.refs: dict[str, str] = {}
 
@@ -101,6 +111,17 @@ class SchemaRules:
 
     def string_value(self, schema: Mapping[str, Any]) -> str:
         raise NotImplementedError
+
+    def string_bounds(self, schema: Mapping[str, Any]) -> tuple[int, int | None]:
+        """(minLength, maxLength) with the default maximum where the schema sets none."""
+        lo, hi = schema.get("minLength"), schema.get("maxLength")
+        lo_n = max(int(lo), 0) if isinstance(lo, int) else 0
+        hi_n = int(hi) if isinstance(hi, int) else self.max_string_length
+        if hi_n is not None and hi_n < lo_n:
+            if isinstance(hi, int):
+                raise self.fail(f"maxLength {hi} is below minLength {lo_n}.")
+            hi_n = lo_n
+        return lo_n, hi_n
 
     def string_literal(self, value: str) -> str:
         raise NotImplementedError
@@ -259,9 +280,11 @@ class SchemaRules:
         item = self.value(items if isinstance(items, Mapping) else {}, depth + 1)
         lo = max(int(schema.get("minItems") or 0), 0)
         hi = schema.get("maxItems")
-        hi_n = int(hi) if isinstance(hi, int) else None
+        hi_n = int(hi) if isinstance(hi, int) else self.max_items
         if hi_n is not None and hi_n < lo:
-            raise self.fail(f"maxItems {hi_n} is below minItems {lo}.")
+            if isinstance(hi, int):
+                raise self.fail(f"maxItems {hi_n} is below minItems {lo}.")
+            hi_n = lo
         if hi_n == 0:
             return '"[]"'
         item_rule = (

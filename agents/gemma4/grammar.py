@@ -107,6 +107,7 @@ def compile_tool_grammar(
     marker_token_ids: Mapping[str, int] | None = None,
     marker_bias: float | None = None,
     max_string_length: int | None = None,
+    max_items: int | None = None,
     answer_schema: Mapping[str, Any] | None = None,
 ) -> ToolGrammar:
     """Compile tools (OpenAI function specs, or objects with `.name` and `.parameters`).
@@ -121,7 +122,8 @@ def compile_tool_grammar(
     pieces that vLLM's streaming parser does not see. marker_bias: also return a `logit_bias`
     of this size for the tool-call end and string delimiter ids (the start marker is never
     biased: that would force a call). max_string_length: the most characters of a string
-    argument whose schema sets no `maxLength` (for models that would not end a string).
+    argument whose schema sets no `maxLength` (for models that would not end a string);
+    max_items: likewise, the most items of an array without `maxItems`.
     answer_schema: the JSON schema of a final answer; unless a call is required, the reply is
     then either calls or that answer as compact JSON, instead of free text.
 
@@ -140,6 +142,7 @@ def compile_tool_grammar(
         marker_token_ids=ids,
         marker_bias=marker_bias,
         max_string_length=max_string_length,
+        max_items=max_items,
         answer_schema=answer,
     )
 
@@ -156,6 +159,7 @@ def _compile(
     marker_token_ids: tuple[tuple[str, int], ...],
     marker_bias: float | None,
     max_string_length: int | None,
+    max_items: int | None,
     answer_schema: str | None,
 ) -> ToolGrammar:
     specs: list[tuple[str, dict[str, Any]]] = [(n, p) for n, p in json.loads(specs_json)]
@@ -175,21 +179,25 @@ def _compile(
         raise ConfigError(f"Unknown marker names {sorted(unknown)}; expected some of {list(MARKER_NAMES)}.")
     if max_string_length is not None and max_string_length < 1:
         raise ConfigError(f"max_string_length must be at least 1, got {max_string_length}.")
+    if max_items is not None and max_items < 1:
+        raise ConfigError(f"max_items must be at least 1, got {max_items}.")
     rules = RuleSet()
     marker = _Markers(ids)
     calls = []
     for name, params in specs:
         if STRING_DELIM in name or "{" in name:
             raise ConfigError(f"Tool name {name!r} cannot be written in Gemma 4's call format.")
-        args = _NativeRules(rules, f"Tool {name!r}", max_string_length).compile_root(
-            {"type": "object", **params}
-        )
+        args = _NativeRules(
+            rules, f"Tool {name!r}", max_string_length=max_string_length, max_items=max_items
+        ).compile_root({"type": "object", **params})
         calls.append(
             rules.new("g4_call", f"g4_call_open {ebnf_literal('call:' + name)} {args} g4_call_close")
         )
     answer = None
     if answer_schema is not None and not require_call:
-        answer = json_value_rule(json.loads(answer_schema), rules, max_string_length=max_string_length)
+        answer = json_value_rule(
+            json.loads(answer_schema), rules, max_string_length=max_string_length, max_items=max_items
+        )
     thought = "g4_thought? " if allow_thought else ""
     if allow_text:
         with_calls = "g4_safe g4_calls g4_safe"
@@ -256,10 +264,6 @@ class _NativeRules(SchemaRules):
     ANY_OBJECT = "g4_anyobj"
     PREFIX = "g4"
 
-    def __init__(self, rules: RuleSet, owner: str, max_string_length: int | None) -> None:
-        super().__init__(rules, owner)
-        self.max_string_length = max_string_length
-
     def string_literal(self, value: str) -> str:
         return f"g4_q {ebnf_literal(value)} g4_q" if value else "g4_q g4_q"
 
@@ -279,15 +283,8 @@ class _NativeRules(SchemaRules):
         return f'"{{" ({pair} ("," {pair})*)? "}}"'
 
     def string_value(self, schema: Mapping[str, Any]) -> str:
-        lo = schema.get("minLength")
-        hi = schema.get("maxLength")
-        lo_n = max(int(lo), 0) if isinstance(lo, int) else 0
-        hi_n = int(hi) if isinstance(hi, int) else self.max_string_length
-        if hi_n is not None and hi_n < lo_n:
-            if isinstance(hi, int):
-                raise self.fail(f"maxLength {hi} is below minLength {lo_n}.")
-            hi_n = lo_n
-        if lo_n == 0 and hi_n is None:
+        lo, hi = self.string_bounds(schema)
+        if lo == 0 and hi is None:
             return "g4_str"
         # A per-character rule is needed to count; it leaves out '<' and '|' entirely.
-        return self.rules.shared("g4_strn", f"g4_q {bounded_chars('<|', lo_n, hi_n)} g4_q")
+        return self.rules.shared("g4_strn", f"g4_q {bounded_chars('<|', lo, hi)} g4_q")

@@ -36,10 +36,6 @@ class JsonRules(SchemaRules):
     ANY_OBJECT = "js_anyobj"
     PREFIX = "js"
 
-    def __init__(self, rules: RuleSet, owner: str, max_string_length: int | None = None) -> None:
-        super().__init__(rules, owner)
-        self.max_string_length = max_string_length
-
     def string_literal(self, value: str) -> str:
         return ebnf_literal(json.dumps(value, ensure_ascii=False))
 
@@ -51,33 +47,36 @@ class JsonRules(SchemaRules):
         return f'"{{" (js_str ":" {value} ("," js_str ":" {value})*)? "}}"'
 
     def string_value(self, schema: Mapping[str, Any]) -> str:
-        lo = schema.get("minLength")
-        hi = schema.get("maxLength")
-        lo_n = max(int(lo), 0) if isinstance(lo, int) else 0
-        hi_n = int(hi) if isinstance(hi, int) else self.max_string_length
-        if hi_n is not None and hi_n < lo_n:
-            if isinstance(hi, int):
-                raise self.fail(f"maxLength {hi} is below minLength {lo_n}.")
-            hi_n = lo_n
-        if lo_n == 0 and hi_n is None:
+        lo, hi = self.string_bounds(schema)
+        if lo == 0 and hi is None:
             return "js_str"
-        count = f"{{{lo_n},{hi_n}}}" if hi_n is not None else f"{{{lo_n},}}"
+        count = f"{{{lo},{hi}}}" if hi is not None else f"{{{lo},}}"
         # Counting needs a per-character rule; an escape counts as one character.
         return self.rules.shared("js_strn", f'"\\"" js_char{count} "\\""')
 
 
 def json_value_rule(
-    schema: Mapping[str, Any], rules: RuleSet, *, max_string_length: int | None = None, owner: str = "Output"
+    schema: Mapping[str, Any],
+    rules: RuleSet,
+    *,
+    max_string_length: int | None = None,
+    max_items: int | None = None,
+    owner: str = "Output",
 ) -> str:
     """Add the rules for a JSON value matching `schema` to `rules`; returns the value's expression.
 
-    The grammar that uses it must also hold `JSON_BASE_RULES` and `SCALAR_RULES`.
+    The grammar that uses it must also hold `JSON_BASE_RULES` and `SCALAR_RULES`. The limits
+    apply to strings and arrays whose schema sets no maximum.
     """
-    return JsonRules(rules, owner, max_string_length).compile_root(schema)
+    return JsonRules(rules, owner, max_string_length=max_string_length, max_items=max_items).compile_root(
+        schema
+    )
 
 
-def compile_json_grammar(schema: Mapping[str, Any], *, max_string_length: int | None = None) -> str:
+def compile_json_grammar(
+    schema: Mapping[str, Any], *, max_string_length: int | None = None, max_items: int | None = None
+) -> str:
     """A whole grammar (`root`) for one compact JSON value matching `schema`."""
     rules = RuleSet()
-    value = json_value_rule(schema, rules, max_string_length=max_string_length)
+    value = json_value_rule(schema, rules, max_string_length=max_string_length, max_items=max_items)
     return "\n".join([f"root ::= {value}", JSON_BASE_RULES, SCALAR_RULES, rules.text()]) + "\n"

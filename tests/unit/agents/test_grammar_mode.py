@@ -82,6 +82,7 @@ def test_local_profile_bounds_free_strings() -> None:
     limit = GEMMA4_LOCAL.grammar_max_string_length
     assert limit and f",{limit}}}" in local.structured_outputs()["grammar"]
     assert f",{limit}}}" not in full.structured_outputs()["grammar"]
+    assert GEMMA4_LOCAL.grammar_max_items and GEMMA4.grammar_max_items is None
 
 
 # -- scenario 11: a typed answer in the same constraint as the calls --------------------------

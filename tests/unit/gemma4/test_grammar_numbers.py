@@ -144,3 +144,31 @@ def test_compiled_grammars_are_cached_by_content() -> None:
     b = compile_tool_grammar(json.loads(json.dumps(_many_tools(5))), require_call=True)
     assert a is b
     assert compile_tool_grammar(_many_tools(5), require_call=False) is not a
+
+
+def test_default_limits_bound_strings_and_arrays_without_a_maximum() -> None:
+    if oracle_python() is None:
+        pytest.skip("xgrammar is not installed anywhere here")
+    props = {
+        "s": {"type": "string"},
+        "t": {"type": "string", "maxLength": 8},
+        "xs": {"type": "array", "items": {"type": "integer"}},
+    }
+    tool = {"name": "f", "parameters": {"type": "object", "properties": props}}
+    g = compile_tool_grammar([tool], require_call=True, allow_text=False, max_string_length=5, max_items=2)
+    cases = [
+        ({"s": "abcde"}, True),
+        ({"s": "abcdef"}, False),
+        ({"t": "abcdefgh"}, True),  # the schema's own maximum wins
+        ({"xs": [1, 2]}, True),
+        ({"xs": [1, 2, 3]}, False),
+    ]
+    unbounded = compile_tool_grammar([tool], require_call=True, allow_text=False)
+    (got, free), _ = run_oracles(
+        [
+            (g.ebnf, [render_call("f", a) for a, _ in cases]),
+            (unbounded.ebnf, [render_call("f", a) for a, _ in cases]),
+        ]
+    )
+    assert got == [ok for _, ok in cases]
+    assert all(free)
