@@ -79,7 +79,13 @@ def _compact(value: Any) -> str:
 def _collect(strategy: st.SearchStrategy[Any], n: int) -> list[Any]:
     found: list[Any] = []
 
-    @settings(max_examples=n, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=n,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def gather(x: Any) -> None:
         found.append(x)
