@@ -116,7 +116,8 @@ class RunState(Generic[T]):
     def request(self, tool_choice: ToolChoice, *, final: bool = False) -> ModelRequest:
         base = ModelRequest(
             messages=list(self.messages),
-            output_schema=self.output.schema if final or self.tool_mode == "json" else None,
+            # json and grammar modes constrain a typed answer together with the calls.
+            output_schema=self.output.schema if final or self.tool_mode != "server" else None,
             settings=self.settings,
             thinking=self.thinking,
         )

@@ -178,7 +178,7 @@ class Agent(Generic[OutputT]):
         self.output = OutputSpec.of(output_type if output_type is not None else str)
         self.limits = limits or UsageLimits()
         self.settings = settings or ModelSettings()
-        self.tool_mode = tool_modes.check_mode(tool_mode) if tool_mode is not None else None
+        self.tool_mode = tool_modes.check_mode(tool_mode, model.profile) if tool_mode is not None else None
         self.tool_choice = self._check_choice(tool_choice)
         self.reset_tool_choice = reset_tool_choice
         self.thinking = thinking
@@ -280,7 +280,7 @@ class Agent(Generic[OutputT]):
         if thinking:
             _check_thinking(self.model, thinking, stacklevel=4)
         mode = (
-            tool_modes.check_mode(tool_mode)
+            tool_modes.check_mode(tool_mode, self.model.profile)
             if tool_mode
             else (self.tool_mode or self.model.profile.default_tool_mode)
         )

@@ -4,7 +4,8 @@ Three modes (the profile picks the default, the user can override per agent or p
 - `server`: OpenAI `tools` in, the server's tool parser (`--tool-call-parser`) out; calls the
   server left in the text are parsed by the profile's native codec.
 - `grammar`: the model writes its native call format under a grammar compiled from the
-  toolset (agents.gemma4.grammar), so every call names a real tool with valid arguments.
+  toolset by the profile's compiler (Gemma 4: agents.gemma4.grammar), so every call names a
+  real tool with valid arguments; a typed answer is constrained by the same grammar.
 - `json`: the model writes one JSON object under a JSON-schema constraint: either
   `{"tool_calls": [{"name": ..., "arguments": {...}}]}` or `{"answer": ...}`. Works on any
   model vLLM serves, at the price of leaving the model's native format.
@@ -44,10 +45,11 @@ class Extracted:
     problem: str | None = None
 
 
-def check_mode(mode: str) -> ToolMode:
+def check_mode(mode: str, profile: ModelProfile | None = None) -> ToolMode:
+    """`mode`, if it is a tool mode (and `profile`, when given, can serve it); else a ConfigError."""
     if mode not in TOOL_MODES:
         raise ConfigError(f"Unknown tool mode {mode!r}; expected one of {', '.join(TOOL_MODES)}.")
-    return mode
+    return profile.check_tool_mode(mode) if profile is not None else mode
 
 
 def prepare(
@@ -77,19 +79,10 @@ def prepare(
             output_schema=None,
             structured_outputs={"json": schema},
         )
-    from agents.gemma4.grammar import compile_tool_grammar  # the grammar compiler is Gemma 4's
-
-    grammar = compile_tool_grammar(
-        list(specs),
-        require_call=tool_choice != "auto",
-        tool_name=None if tool_choice in ("auto", "required") else tool_choice,
-        parallel=parallel,
-        # A required call comes first: text before it could run to max_tokens without one.
-        allow_text=tool_choice == "auto",
-        # Markers as single special tokens: what a trained model writes anyway, and what the
-        # server's streaming parser needs to see a call.
-        marker_token_ids=profile.marker_token_ids or None,
-        marker_bias=profile.grammar_marker_bias,
+    # The grammar is the profile's: it knows its family's call format (and says if it has none).
+    # A typed answer goes into the same grammar, so it needs no second request.
+    grammar = profile.compile_tool_grammar(
+        specs, tool_choice=tool_choice, parallel=parallel, answer=request.output_schema
     )
     settings = request.settings
     if grammar.logit_bias:
@@ -98,6 +91,7 @@ def prepare(
         request,
         tools=list(specs),
         tool_choice="auto",
+        output_schema=None,
         structured_outputs=grammar.structured_outputs(),
         settings=settings,
     )

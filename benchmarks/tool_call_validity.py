@@ -131,11 +131,14 @@ async def one(
 
 async def bench_server(base_url: str, n: int, concurrency: int, max_tokens: int) -> dict[str, ModeStats]:
     model = await OpenAIChatModel.from_server(base_url)
-    stats = {mode: ModeStats() for mode in MODES}
+    # Only the modes the model's profile can serve (a generic model has no grammar).
+    stats = {
+        mode: ModeStats() for mode, (tool_mode, _) in MODES.items() if tool_mode in model.profile.tool_modes
+    }
     done = 0
     while done < n:
         batch = min(concurrency, n - done)
-        for mode in MODES:  # interleaved: every mode sees the same load in each round
+        for mode in stats:  # interleaved: every mode sees the same load in each round
             await asyncio.gather(
                 *[
                     one(model, mode, PROMPTS[(done + i) % len(PROMPTS)], done + i, max_tokens, stats[mode])

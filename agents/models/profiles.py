@@ -1,26 +1,55 @@
 """Per-family model facts. The one place where a model's name decides anything.
 
 A profile says how to sample, how to switch thinking on, which fields the server uses,
-how to treat thoughts in history, which tool-call mode fits, and how `agents serve` starts
-vLLM for the family. The agent loop asks the profile; it never checks a model name.
+how to treat thoughts in history, which tool-call modes it can serve (the `grammar` mode needs
+the family's own grammar compiler, `tool_grammar`), and how `agents serve` starts vLLM for the
+family. The agent loop asks the profile; it never checks a model name.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from agents.messages import AssistantMessage, Message, SystemMessage
-from agents.models.base import ModelRequest, ModelSettings
+from agents.models.base import ModelRequest, ModelSettings, OutputSchema, ToolChoice
 from tools import ToolCall
+from tools.errors import ConfigError
 
 ToolMode = Literal["server", "grammar", "json"]
 TextCallParser = Callable[[str], tuple[str, list[ToolCall]]]
 ThoughtSplitter = Callable[[str], tuple[str, str | None]]
+
+
+class GrammarConstraint(Protocol):
+    """A compiled tool grammar: the `structured_outputs` field, and a logit bias to send with it."""
+
+    @property
+    def logit_bias(self) -> dict[int, float] | None: ...
+
+    def structured_outputs(self) -> dict[str, Any]: ...
+
+
+class ToolGrammarCompiler(Protocol):
+    """Compiles tool specs into a grammar of the family's native call format.
+
+    tool_choice: "auto" (calls or an answer), "required" or a tool name (a call first).
+    answer: the run's output schema; under "auto" the answer must then match it.
+    """
+
+    def __call__(
+        self,
+        profile: ModelProfile,
+        specs: Sequence[dict[str, Any]],
+        *,
+        tool_choice: ToolChoice,
+        parallel: bool,
+        answer: OutputSchema | None,
+    ) -> GrammarConstraint: ...
 
 
 @dataclass(frozen=True)
@@ -45,6 +74,42 @@ class ModelProfile:
     # Under the tool grammar, a logit bias on the call-end and string-delimiter tokens, for
     # models that never learned their markers (they would not close a string otherwise).
     grammar_marker_bias: float | None = None
+    # The family's tool grammar compiler (the `grammar` tool mode); None: the mode is not served.
+    tool_grammar: ToolGrammarCompiler | None = None
+    # Under the tool grammar, the most characters of a string argument whose schema sets no
+    # maxLength: for models that would otherwise write one until max_tokens cuts the call.
+    grammar_max_string_length: int | None = None
+    # Likewise, the most items of an array argument whose schema sets no maxItems.
+    grammar_max_items: int | None = None
+
+    @property
+    def tool_modes(self) -> tuple[ToolMode, ...]:
+        """The tool modes this profile can serve."""
+        return ("server", "grammar", "json") if self.tool_grammar is not None else ("server", "json")
+
+    def check_tool_mode(self, mode: ToolMode) -> ToolMode:
+        """`mode` if this profile can serve it, else a ConfigError that says what to use."""
+        if mode not in self.tool_modes:
+            raise ConfigError(
+                f"Tool mode {mode!r} needs a grammar of the model's native call format, and profile "
+                f"{self.family!r} has no grammar compiler. Use tool_mode 'json' (any model) or "
+                f"'server', or give the model a profile with a `tool_grammar`."
+            )
+        return mode
+
+    def compile_tool_grammar(
+        self,
+        specs: Sequence[dict[str, Any]],
+        *,
+        tool_choice: ToolChoice,
+        parallel: bool = True,
+        answer: OutputSchema | None = None,
+    ) -> GrammarConstraint:
+        """The grammar constraint for these tools, by this family's compiler."""
+        if self.tool_grammar is None:
+            self.check_tool_mode("grammar")
+        assert self.tool_grammar is not None
+        return self.tool_grammar(self, specs, tool_choice=tool_choice, parallel=parallel, answer=answer)
 
     def prepare(self, request: ModelRequest) -> ModelRequest:
         """Apply the family's defaults and history rules to a request."""
@@ -101,6 +166,33 @@ def _gemma4_thoughts(text: str) -> tuple[str, str | None]:
     return out, "\n".join(thoughts)
 
 
+def _gemma4_tool_grammar(
+    profile: ModelProfile,
+    specs: Sequence[dict[str, Any]],
+    *,
+    tool_choice: ToolChoice,
+    parallel: bool,
+    answer: OutputSchema | None,
+) -> GrammarConstraint:
+    from agents.gemma4.grammar import compile_tool_grammar
+
+    return compile_tool_grammar(
+        list(specs),
+        require_call=tool_choice != "auto",
+        tool_name=None if tool_choice in ("auto", "required") else tool_choice,
+        parallel=parallel,
+        # A required call comes first: text before it could run to max_tokens without one.
+        allow_text=tool_choice == "auto",
+        # Markers as single special tokens: what a trained model writes anyway, and what the
+        # server's streaming parser needs to see a call.
+        marker_token_ids=profile.marker_token_ids or None,
+        marker_bias=profile.grammar_marker_bias,
+        max_string_length=profile.grammar_max_string_length,
+        max_items=profile.grammar_max_items,
+        answer_schema=answer.schema if answer is not None else None,
+    )
+
+
 GEMMA4 = ModelProfile(
     family="gemma4",
     # Model card defaults.
@@ -126,12 +218,24 @@ GEMMA4 = ModelProfile(
     },
     text_call_parser=_gemma4_text_calls,
     thought_splitter=_gemma4_thoughts,
+    tool_grammar=_gemma4_tool_grammar,
 )
 
 # The project's offline CPU models speak the Gemma 4 format through a tokenizer whose marker
 # tokens were renamed from unused Gemma 3 ids: their weights never learned them. Same facts
-# as Gemma 4, plus the nudge the grammar needs to close strings and calls.
-GEMMA4_LOCAL = replace(GEMMA4, family="gemma4-local", grammar_marker_bias=8.0)
+# as Gemma 4, plus the nudges the grammar needs to end strings and calls: a logit bias on the
+# closing markers, and bounds on free-text strings and arrays without a maximum. Without the
+# bounds, 3 of 8 grammar calls of the 270M model ran to max_tokens inside a string or a list
+# (benchmarks/tool_call_validity.py); with them, 8 of 8 were valid. The bounds cost xgrammar
+# about 2 s more to compile each grammar once (vLLM caches compiled grammars by their text):
+# see benchmarks/grammar_compile.py; a 64-character bound cost about three times as much.
+GEMMA4_LOCAL = replace(
+    GEMMA4,
+    family="gemma4-local",
+    grammar_marker_bias=8.0,
+    grammar_max_string_length=32,
+    grammar_max_items=4,
+)
 
 GENERIC = ModelProfile(family="generic")
 
@@ -161,7 +265,5 @@ def get_profile(name_or_profile: str | ModelProfile) -> ModelProfile:
     try:
         return PROFILES[name_or_profile]
     except KeyError:
-        from tools.errors import ConfigError
-
         known = ", ".join(sorted(PROFILES))
         raise ConfigError(f"Unknown model profile {name_or_profile!r}; known profiles: {known}.") from None

@@ -23,7 +23,9 @@ def test_gemma4_splits_thoughts_and_reads_calls_from_text() -> None:
     assert GEMMA4.thought_splitter("no thoughts") == ("no thoughts", None)
 
 
-def test_local_profile_differs_only_by_the_marker_bias() -> None:
+def test_local_profile_differs_only_by_the_grammar_nudges() -> None:
     assert GEMMA4.grammar_marker_bias is None and GEMMA4_LOCAL.grammar_marker_bias
+    assert GEMMA4.grammar_max_string_length is None and GEMMA4_LOCAL.grammar_max_string_length
+    assert GEMMA4_LOCAL.tool_grammar is GEMMA4.tool_grammar is not None
     assert GEMMA4_LOCAL.server_args == GEMMA4.server_args
     assert GEMMA4_LOCAL.default_tool_mode == "grammar"
