@@ -111,4 +111,6 @@ def test_a_call_cut_by_max_tokens_is_length_and_never_runs(runs: dict[str, Any])
     assert "escaped" not in run, run
     assert run["finish_reasons"] and set(run["finish_reasons"]) == {"length"}, run
     assert run["calls"] == [], run
-    assert run.get("error") == "ToolRetriesExceeded", run  # the format retries ran out
+    # Cut once: asked for a shorter reply; cut again: ResponseTruncated names max_tokens.
+    assert run["finish_reasons"] == ["length", "length"], run
+    assert run.get("error") == "ResponseTruncated", run
