@@ -212,6 +212,7 @@ class Agent(Generic[OutputT]):
         max_retries: int | None = None,
         requires_approval: bool = False,
         strict: bool = False,
+        max_result_chars: int | None = None,
     ) -> Callable[[Callable[..., Any]], Tool]: ...
 
     def tool(
@@ -225,6 +226,7 @@ class Agent(Generic[OutputT]):
         max_retries: int | None = None,
         requires_approval: bool = False,
         strict: bool = False,
+        max_result_chars: int | None = None,
     ) -> Tool | Callable[[Callable[..., Any]], Tool]:
         """Decorator: `@agent.tool` or `@agent.tool(name=..., timeout=5)` adds a tool to the agent.
 
@@ -239,6 +241,7 @@ class Agent(Generic[OutputT]):
             max_retries=max_retries,
             requires_approval=requires_approval,
             strict=strict,
+            max_result_chars=max_result_chars,
         )
         return register(fn) if fn is not None else register
 

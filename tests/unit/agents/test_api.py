@@ -301,13 +301,14 @@ async def test_agent_tool_decorator_bare_and_with_options() -> None:
         """Add two integers."""
         return a + b
 
-    @agent.tool(name="whoami", timeout=5)
+    @agent.tool(name="whoami", timeout=5, max_result_chars=100)
     def user_name(ctx: RunContext[User]) -> str:
         """The user's name."""
         return ctx.deps.name
 
     assert isinstance(add, Tool) and add(2, 2) == 4
     assert agent.toolset.names == ["add", "whoami"] and agent.toolset.get("whoami").timeout == 5  # type: ignore[union-attr]
+    assert agent.toolset.get("whoami").max_result_chars == 100  # type: ignore[union-attr]
     result = await agent.run("go", deps=User("Ada"))
     assert [r.content for r in result.tool_results()] == ["3", "Ada"]
     assert [s["function"]["name"] for s in model.requests[0].tools] == ["add", "whoami"]
