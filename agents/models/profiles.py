@@ -181,8 +181,10 @@ def _gemma4_tool_grammar(
         require_call=tool_choice != "auto",
         tool_name=None if tool_choice in ("auto", "required") else tool_choice,
         parallel=parallel,
-        # A required call comes first: text before it could run to max_tokens without one.
-        allow_text=tool_choice == "auto",
+        # A required call comes first: text before it could run to max_tokens without one. With a
+        # typed output the reply is calls or the JSON answer: prose has no use there, and a small
+        # model's prose before a call ran to max_tokens (Gemma 3 270M in the demo).
+        allow_text=tool_choice == "auto" and answer is None,
         # Markers as single special tokens: what a trained model writes anyway, and what the
         # server's streaming parser needs to see a call.
         marker_token_ids=profile.marker_token_ids or None,

@@ -8,6 +8,7 @@ the reply is calls or that JSON, never free text.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, Literal
 
 import pytest
@@ -17,6 +18,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agents.gemma4 import compile_tool_grammar, render_call
 from agents.gemma4.json_grammar import compile_json_grammar
+from agents.models.base import OutputSchema
+from agents.models.profiles import GEMMA4
 from tests.unit.gemma4.strategies import SPECS
 from tests.unit.gemma4.xgrammar_check import oracle_python, run_oracles
 
@@ -118,6 +121,12 @@ def oracle() -> dict[str, Any]:
     jobs.append(
         (compile_tool_grammar(SPECS, require_call=True, answer_schema=City.model_json_schema()).ebnf, mixed)
     )
+    # What the agent sends: the profile's compiler, auto, with the run's output type (markers as
+    # text: the oracle has no tokenizer).
+    typed = replace(GEMMA4, marker_token_ids={}).compile_tool_grammar(
+        SPECS, tool_choice="auto", answer=OutputSchema("City", City.model_json_schema())
+    )
+    jobs.append((typed.structured_outputs()["grammar"], mixed))
     verdicts, _ = run_oracles(jobs)
     return {"groups": groups, "verdicts": verdicts}
 
@@ -139,3 +148,9 @@ def test_tool_grammar_with_answer_allows_calls_or_the_answer(oracle: dict[str, A
     auto, required = oracle["verdicts"][2], oracle["verdicts"][3]
     assert auto == [True, True, True, False, False]
     assert required == [True, True, False, False, False]
+
+
+def test_a_typed_run_under_auto_gets_calls_or_the_answer_and_no_prose(oracle: dict[str, Any]) -> None:
+    # Prose before a call has no use when the answer is typed, and a small model's prose ran to
+    # max_tokens (Gemma 3 270M in the demo: 3 requests instead of 2).
+    assert oracle["verdicts"][4] == [True, False, True, False, False]
