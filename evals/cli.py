@@ -138,7 +138,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--temperature", type=float, default=None, help="default: the model profile's")
     p.add_argument("--max-tokens", type=int, default=512, help="per model response (default 512)")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per trial (default 600)")
-    p.add_argument("--tool-mode", choices=TOOL_MODES, default=None)
+    p.add_argument(
+        "--tool-mode",
+        choices=TOOL_MODES,
+        default=None,
+        help="how calls are asked for and read (default: the model profile's; grammar for Gemma 4)",
+    )
     p.set_defaults(func=run_command)
 
 

@@ -244,7 +244,7 @@ def test_run_serve_and_serve_local_share_one_default_port() -> None:
     assert f"PORT=${{PORT:-{DEFAULT_PORT}}}" in (ROOT / "scripts" / "serve-local").read_text()
 
 
-@pytest.mark.parametrize("command", ["serve", "run", "local-model"])
+@pytest.mark.parametrize("command", ["serve", "run", "local-model", "eval"])
 def test_every_flag_has_a_description(command: str) -> None:
     sub = next(a for a in cli.build_parser()._actions if a.dest == "command")
     parser = sub.choices[command]  # type: ignore[index]
