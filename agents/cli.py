@@ -16,7 +16,7 @@ from typing import Any
 
 from agents import _localmodel, _shadow
 from agents.agent import Agent
-from agents.errors import AgentsError, ConfigError, trace_of
+from agents.errors import AgentsError, ConfigError, UsageLimitExceeded, trace_of
 from agents.events import (
     ModelResponded,
     ResponseCut,
@@ -205,20 +205,20 @@ async def _run_once(args: argparse.Namespace) -> int:
             flush=True,
         )
         stream = agent.run_stream(args.prompt, tool_choice=args.tool_choice)
-        # max_wall_time_s is checked between steps; the deadline also stops a request still running.
+        # --timeout is the run's max_wall_time_s, which also stops a request or tool in flight.
         try:
-            async with asyncio.timeout(args.timeout) as deadline:
-                async for event in stream:
-                    if args.verbose and isinstance(event, ModelResponded):
-                        print(f"[step {event.step}] finish={event.response.finish_reason}", flush=True)
-                    _print_event(event)
-        except TimeoutError:
-            if not deadline.expired():
+            async for event in stream:
+                if args.verbose and isinstance(event, ModelResponded):
+                    print(f"[step {event.step}] finish={event.response.finish_reason}", flush=True)
+                _print_event(event)
+        except UsageLimitExceeded as e:
+            if e.limit != "max_wall_time_s":
                 raise
-            raise AgentsError(
-                f"The run was stopped by --timeout after {args.timeout:g} s, in the middle of a "
-                "model request or tool call; raise --timeout for longer runs."
-            ) from None
+            stopped = AgentsError(
+                f"The run was stopped by --timeout after {args.timeout:g} s; raise --timeout for longer runs."
+            )
+            stopped.trace = e.trace
+            raise stopped from None
         usage = stream.result.usage
         print(
             f"({usage.requests} requests, {usage.tool_calls} tool calls, {usage.input_tokens} prompt + "
