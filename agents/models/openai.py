@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +21,7 @@ from agents.errors import (
     ModelResponseError,
     ModelUnreachable,
 )
+from agents.messages import Message
 from agents.models._retry import (
     RETRIED,
     RETRY_STATUSES,
@@ -31,7 +32,13 @@ from agents.models._retry import (
     retry_after_s,
     retrying,
 )
-from agents.models._wire import StreamAccumulator, mark_cut, request_to_wire, response_from_wire
+from agents.models._wire import (
+    StreamAccumulator,
+    mark_cut,
+    message_to_wire,
+    request_to_wire,
+    response_from_wire,
+)
 from agents.models.base import ModelRequest, ModelResponse, StreamItem
 from agents.models.profiles import ModelProfile, get_profile, profile_for
 
@@ -47,6 +54,9 @@ ALLOW_MODEL_REQUESTS = True
 # 5000 input tokens, ..." or "Input length (5000) exceeds model's maximum context length (4096).";
 # older vLLM and OpenAI: "... maximum context length is 4096 tokens. However, you requested ...".
 _CONTEXT_LENGTH = re.compile(r"maximum context length", re.IGNORECASE)
+
+# Statuses that mean "this server has no /tokenize" (not vLLM, or a proxy that hides it).
+_NO_TOKENIZE = frozenset({404, 405, 501})
 
 
 def normalise_base_url(base_url: str) -> str:
@@ -110,6 +120,7 @@ class OpenAIChatModel:
         # An httpx client belongs to the event loop it was first used on (run_sync makes a new
         # loop per call), so there is one client per loop.
         self._clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+        self._can_tokenize = True  # until the server says it has no /tokenize
 
     def __repr__(self) -> str:
         return (
@@ -184,6 +195,46 @@ class OpenAIChatModel:
         """The wire body, and the `max_tokens` it asks for (to tell a cut response)."""
         prepared = self._profile.prepare(request)
         return request_to_wire(self._name, prepared, stream=stream), prepared.settings.max_tokens
+
+    async def count_tokens(self, messages: Sequence[Message]) -> int | None:
+        """Tokens `messages` take in the served chat template, from vLLM's `POST /tokenize`.
+
+        The messages go through the profile's history rules first (Gemma 4's thoughts are
+        stripped), as in a request; no generation prompt is added. None when the server has no
+        /tokenize (404, 405, 501: remembered, not asked again) or cannot count these messages
+        (another error status: logged); callers then estimate.
+        """
+        if not self._can_tokenize:
+            return None
+        prepared = self._profile.prepare(ModelRequest(messages=messages))
+        body: dict[str, Any] = {
+            "model": self._name,
+            "messages": [message_to_wire(m) for m in prepared.messages],
+            "add_generation_prompt": False,
+        }
+        if prepared.chat_template_kwargs:
+            body["chat_template_kwargs"] = prepared.chat_template_kwargs
+        # /tokenize is served at the server root, next to /v1, not under it.
+        root = self.base_url.removesuffix("/v1")
+        url = f"{root}/tokenize"
+        try:
+            r = await self._http().post(url, json=body)
+        except httpx.TransportError as e:
+            raise ModelUnreachable(url, 1, e) from e
+        if r.status_code in _NO_TOKENIZE:
+            log.info("%s answered HTTP %d: no token counts from this server", url, r.status_code)
+            self._can_tokenize = False
+            return None
+        if r.status_code >= 400:
+            log.warning("%s answered HTTP %d: %s", url, r.status_code, _error_message(r))
+            return None
+        try:
+            count = r.json()["count"]
+        except (ValueError, KeyError, TypeError) as e:
+            raise ModelResponseError(f"{url} answered without a token count: {r.text[:300]}") from e
+        if not isinstance(count, int):
+            raise ModelResponseError(f"{url} answered a count that is not an integer: {count!r}")
+        return count
 
     def _timeout_for(self, request: ModelRequest) -> httpx.Timeout:
         if request.settings.timeout_s is None:
