@@ -44,6 +44,9 @@ SUMMARY_INSTRUCTIONS = (
 )
 _MEDIA_TOKENS = 256  # estimated tokens of an image or audio part
 _MESSAGE_OVERHEAD = 4  # estimated tokens of a message's role markers
+# Estimated markup tokens of each tool call and each tool result: measured on Gemma 4's template,
+# a history of call/result turns took 1381 tokens and chars/4 alone gave 950 (20 turns, 20 calls).
+_TOOL_OVERHEAD = 10
 _messages = TypeAdapter(list[Message])
 
 
@@ -96,17 +99,20 @@ class LastTurns:
 
 def estimate_tokens(messages: Sequence[Message], *, with_reasoning: bool = True) -> int:
     """An estimate, not a count: about 4 characters a token, a fixed 256 per image or audio part,
-    and a few tokens per message for the role markers."""
+    and a few tokens per message, tool call and tool result for the template's markup."""
     total = 0
     for m in messages:
         chars = 0
         if isinstance(m, UserMessage) and not isinstance(m.content, str):
             chars = sum(len(p.text) for p in m.content if isinstance(p, TextPart))
             total += _MEDIA_TOKENS * sum(not isinstance(p, TextPart) for p in m.content)
-        elif isinstance(m, UserMessage | SystemMessage | ToolResultMessage):
+        elif isinstance(m, UserMessage | SystemMessage):
             chars = len(m.content)
+        elif isinstance(m, ToolResultMessage):
+            chars, total = len(m.content), total + _TOOL_OVERHEAD
         elif isinstance(m, AssistantMessage):
             chars = len(m.text) + sum(len(c.name) + len(str(c.arguments)) for c in m.tool_calls)
+            total += _TOOL_OVERHEAD * len(m.tool_calls)
             chars += len(m.reasoning or "") if with_reasoning else 0
         total += _MESSAGE_OVERHEAD + chars // 4
     return total

@@ -128,6 +128,9 @@ def test_estimate_counts_text_tool_calls_and_images() -> None:
     thought = AssistantMessage(text="z" * 40, reasoning="r" * 400)
     assert estimate_tokens([thought], with_reasoning=False) == 14
     assert estimate_tokens([thought]) == 114
+    call = AssistantMessage(tool_calls=[ToolCall(id="c", name="look", arguments={"k": 1})])
+    result = ToolResultMessage(call_id="c", name="look", content="r" * 40)
+    assert estimate_tokens([call, result]) == (4 + 10 + 3) + (4 + 10 + 10)  # markup of call and result
 
 
 async def test_token_budget_keeps_the_recent_turns_that_fit() -> None:
