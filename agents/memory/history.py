@@ -15,8 +15,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import TypeAdapter
-
 from agents.errors import ConfigError
 from agents.memory._turns import flat, split_turns, transcript_line
 from agents.messages import (
@@ -47,7 +45,6 @@ _MESSAGE_OVERHEAD = 4  # estimated tokens of a message's role markers
 # Estimated markup tokens of each tool call and each tool result: measured on Gemma 4's template,
 # a history of call/result turns took 1381 tokens and chars/4 alone gave 950 (20 turns, 20 calls).
 _TOOL_OVERHEAD = 10
-_messages = TypeAdapter(list[Message])
 
 
 @runtime_checkable
@@ -149,7 +146,7 @@ class TokenBudget:
         return history if kept == len(turns) else flat(turns[-kept:])
 
     async def _count(self, turn: list[Message], model: Model) -> int:
-        key = (model.name, hashlib.sha256(_messages.dump_json(turn)).hexdigest())
+        key = (model.name, _digest(turn))
         if (cached := self._cache.get(key)) is not None:
             return cached
         count: int | None = None
@@ -240,7 +237,8 @@ class Summarize:
 
 
 def _digest(messages: Sequence[Message]) -> str:
-    return hashlib.sha256(_messages.dump_json(list(messages))).hexdigest()
+    # Of the repr, not the JSON: pydantic's JSON of image bytes fails unless they are UTF-8.
+    return hashlib.sha256(repr(list(messages)).encode()).hexdigest()
 
 
 def _covers(record: dict[str, Any], dropped: list[Message]) -> bool:

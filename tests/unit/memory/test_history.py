@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -276,6 +277,15 @@ async def test_no_thoughts_or_images_reach_the_summariser() -> None:
     assert "R" * 500 in prompt and "R" * 501 not in prompt  # tool results are cut
 
 
+async def test_image_bytes_do_not_stop_counting_or_caching() -> None:
+    png = UserMessage(content=[TextPart(text="see"), ImagePart(data=b"\x89PNG\r\n\x1a\n\xff\xfe")])
+    h: list[Message] = [png, AssistantMessage(text="a0"), *history(2)]
+    assert texts(await TokenBudget(20).apply(h, ctx())) == ["u1", "a1", "u2", "a2"]
+    meta = DictMeta()
+    await Summarize(keep_last=1).apply(h, ctx(FunctionModel(Summariser()), meta))
+    assert meta.data["s1"]["summary"]["upto"] == 4
+
+
 async def test_an_empty_summary_is_not_cached() -> None:
     meta = DictMeta()
     kept = await Summarize(keep_last=1).apply(history(3), ctx(FunctionModel(lambda r: ""), meta))
@@ -329,3 +339,36 @@ async def test_count_tokens_error_status_is_not_remembered() -> None:
     model = OpenAIChatModel("m", base_url="http://test", transport=httpx.MockTransport(handler))
     assert await model.count_tokens([UserMessage(content="hi")]) is None
     assert await model.count_tokens([UserMessage(content="hi")]) == 7
+
+
+def random_history(rng: random.Random) -> list[Message]:
+    out: list[Message] = []
+    for i in range(rng.randint(1, 8)):
+        out.append(UserMessage(content=f"u{i} " + "x" * rng.randint(0, 60)))
+        for step in range(rng.randint(0, 2)):
+            ids = [f"c{i}_{step}_{k}" for k in range(rng.randint(1, 3))]
+            out.append(AssistantMessage(tool_calls=[ToolCall(id=c, name="f", arguments={}) for c in ids]))
+            if rng.random() < 0.2:
+                out.append(UserMessage(content="interjection"))  # before the results: same turn
+            out += [ToolResultMessage(call_id=c, name="f", content="r" * rng.randint(0, 80)) for c in ids]
+        out.append(AssistantMessage(text=f"a{i}"))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+async def test_no_policy_separates_calls_from_results(seed: int) -> None:
+    rng = random.Random(seed)
+    h = random_history(rng)
+    model = FunctionModel(lambda r: "summary")
+    policies: list[HistoryPolicy] = [
+        LastTurns(rng.randint(1, 4)),
+        TokenBudget(rng.randint(1, 200)),
+        Summarize(keep_last=rng.randint(1, 4)),
+    ]
+    for policy in policies:
+        kept = await policy.apply(h, ctx(model))
+        assert kept[1:] == h[len(h) - len(kept) + 1 :]  # a suffix (the first may carry the summary)
+        assert isinstance(kept[0], UserMessage)
+        calls = {c.id for m in kept if isinstance(m, AssistantMessage) for c in m.tool_calls}
+        results = {m.call_id for m in kept if isinstance(m, ToolResultMessage)}
+        assert calls == results, type(policy).__name__
