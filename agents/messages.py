@@ -18,7 +18,8 @@ from tools._types import ResultStatus
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Bytes travel as base64 in JSON (stores, traces): raw bytes are not valid UTF-8 text.
+    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
 
 
 class TextPart(_Part):

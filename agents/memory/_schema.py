@@ -1,0 +1,130 @@
+"""The tables, as SQLAlchemy 2.0 typed ORM classes on one shared `Base`.
+
+Hot paths use the `__table__`s with Core statements (no per-row ORM objects); the classes
+document the columns and give Alembic and later revisions (memories) one metadata to join.
+Every revision in `migrations/versions` must leave the database equal to this metadata.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, String, Table, Text, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "MESSAGES",
+    "RUNS",
+    "RUN_EVENTS",
+    "SESSIONS",
+    "Base",
+    "MessageRow",
+    "RunEventRow",
+    "RunRow",
+    "SessionRow",
+    "UTCDateTime",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    """Shared by every store table; names constraints so migrations can refer to them."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        datetime: UTCDateTime,
+        str: String(255),
+    }
+
+
+class SessionRow(Base):
+    """A conversation: `head` is the seq of its last message (0: none)."""
+
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    head: Mapped[int]
+    meta: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MessageRow(Base):
+    """One message of a session at its place `seq` (1..head, gapless)."""
+
+    __tablename__ = "messages"
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(16))
+    run_id: Mapped[str | None]
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class RunRow(Base):
+    """One agent run: its configuration, progress (checkpoint) and outcome."""
+
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(index=True)
+    agent: Mapped[str]
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    config: Mapped[dict[str, Any]]
+    checkpoint: Mapped[dict[str, Any]]
+    output: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    start_head: Mapped[int]
+    version: Mapped[int]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class RunEventRow(Base):
+    """One entry of a run's append-only log, `seq` 1.. per run."""
+
+    __tablename__ = "run_events"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+def _table(cls: type[Base]) -> Table:
+    t = cls.__table__
+    assert isinstance(t, Table)
+    return t
+
+
+# The Core tables, for statements on the hot paths.
+SESSIONS = _table(SessionRow)
+MESSAGES = _table(MessageRow)
+RUNS = _table(RunRow)
+RUN_EVENTS = _table(RunEventRow)

@@ -1,0 +1,168 @@
+"""`Store`: sessions (gapless message logs) and durable runs, on SQLite or PostgreSQL.
+
+Each method is one transaction: a sync unit of work (`_sessions`, `_runs`) run by the
+`Backend` on its worker thread (SQLite) or through an async engine. Serialising messages
+happens before the hop, so the write lock is held only for the SQL.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from agents.memory import _migrate, _runs, _sessions
+from agents.memory._backend import Backend, normalize_url
+from agents.memory._codec import dump_messages, load_message
+from agents.memory._repair import repair_history
+from agents.memory.errors import StoreError, StoreUnavailable
+from agents.memory.records import (
+    Decision,
+    RunEvent,
+    RunRecord,
+    RunStatus,
+    RunWrite,
+    RunWriteResult,
+    SessionHistory,
+    SessionInfo,
+)
+from agents.messages import Message
+
+__all__ = ["Store"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """Sessions and runs in one database. Open with `await Store.open(url)`; close with
+    `await store.aclose()` or use it as `async with await Store.open(...) as store:`."""
+
+    def __init__(self, backend: Backend) -> None:
+        """Use `Store.open`, which checks and migrates the database first."""
+        self._backend = backend
+        self.url: str = backend.shown_url
+        self.dialect: str = backend.dialect
+
+    @classmethod
+    async def open(
+        cls,
+        url: str | os.PathLike[str] | None = None,
+        *,
+        synchronous: Literal["NORMAL", "FULL"] = "NORMAL",
+        migrate: bool = True,
+    ) -> Store:
+        """Open the store at `url` (a SQLAlchemy URL or a file path; None: the default file),
+        bringing its schema up to date. Raises `StoreUnavailable`, `NotAStore` or `SchemaTooNew`,
+        leaving the database as it was."""
+        parsed = normalize_url(url)
+        backend = Backend(parsed, synchronous=synchronous)
+        try:
+            if backend.dialect == "sqlite" and parsed.database not in (None, "", ":memory:"):
+                _migrate.check_sqlite_file(Path(parsed.database or ""), backend.shown_url)
+            await backend.write(_migrate.migrate, backend.shown_url, migrate)
+        except StoreError:
+            await backend.aclose()
+            raise
+        except (DBAPIError, OperationalError, OSError) as e:
+            await backend.aclose()
+            raise StoreUnavailable(backend.shown_url, f"{type(e).__name__}: {_first_line(e)}") from None
+        return cls(backend)
+
+    async def aclose(self) -> None:
+        """Close the store's connections; idempotent."""
+        await self._backend.aclose()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    # sessions
+
+    async def append(
+        self,
+        session_id: str,
+        messages: Sequence[Message],
+        *,
+        expected_head: int | None = None,
+        run_id: str | None = None,
+    ) -> int:
+        """Append messages (system messages skipped) after the session's head, all or nothing;
+        returns the new head. With `expected_head`, `SessionConflict` unless the head is there."""
+        rows = dump_messages(messages)
+        return await self._backend.write(_sessions.append, session_id, rows, expected_head, run_id, _now())
+
+    async def history(self, session_id: str, *, repair: bool = True, after: int = 0) -> SessionHistory:
+        """The session's messages after seq `after`, in order; with `repair`, calls left without a
+        result (an interrupted run) get an error result so the history can be sent again."""
+        data, head = await self._backend.read(_sessions.history, session_id, after)
+        messages = [load_message(d) for d in data]
+        if not repair:
+            return SessionHistory(messages=messages, head=head)
+        fixed, n = repair_history(messages)
+        return SessionHistory(messages=fixed, head=head, repaired=n)
+
+    async def sessions(self, *, limit: int = 100, offset: int = 0) -> list[SessionInfo]:
+        """Sessions, most recently updated first."""
+        return await self._backend.read(_sessions.list_sessions, limit, offset)
+
+    async def delete_session(self, session_id: str) -> bool:
+        """Delete a session, its messages and its runs; False if it did not exist."""
+        return await self._backend.write(_sessions.delete_session, session_id)
+
+    async def get_meta(self, session_id: str) -> dict[str, Any]:
+        """The session's metadata ({} if none)."""
+        return await self._backend.read(_sessions.get_meta, session_id)
+
+    async def set_meta(self, session_id: str, meta: dict[str, Any]) -> None:
+        """Replace the session's metadata (JSON data), creating the session if needed."""
+        await self._backend.write(_sessions.set_meta, session_id, meta, _now())
+
+    # runs
+
+    async def create_run(self, record: RunRecord) -> None:
+        """Record a new run at version 0; `RunConflict` if its id exists."""
+        await self._backend.write(_runs.create_run, record, _now())
+
+    async def commit(self, w: RunWrite) -> RunWriteResult:
+        """One transaction: bump the run's version if it is `w.expected_version` (else
+        `RunConflict`), append `w.messages` to its session and `w.events` to its log, and set
+        the fields given."""
+        rows = dump_messages(w.messages)
+        return await self._backend.write(_runs.commit, w, rows, _now())
+
+    async def run(self, run_id: str) -> RunRecord:
+        """The run; a `StoreError` (also a `KeyError`) if unknown."""
+        return await self._backend.read(_runs.get_run, run_id)
+
+    async def runs(
+        self, *, status: RunStatus | None = None, session_id: str | None = None, limit: int = 100
+    ) -> list[RunRecord]:
+        """Runs, newest first, optionally of one status or session."""
+        return await self._backend.read(_runs.list_runs, status, session_id, limit)
+
+    async def events(self, run_id: str, *, after: int = 0) -> list[RunEvent]:
+        """The run's log after seq `after`, in order."""
+        return await self._backend.read(_runs.events, run_id, after)
+
+    async def decide(self, run_id: str, call_id: str, decision: Decision) -> None:
+        """Approve, edit or deny a call a waiting run is waiting on (once per call)."""
+        await self._backend.write(_runs.decide, run_id, call_id, decision.to_json(), _now())
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(getattr(e, "orig", None) or e)
+    return text.splitlines()[0] if text else "no detail"
