@@ -5,6 +5,10 @@
 
 Everything model-specific is behind the profile and the tool mode; everything tool-specific
 is behind the toolset. Events are yielded as they happen; `Agent.run` just drains them.
+
+A durable run (an agent with a store) also has a journal (`agents._journal`): the model's calls
+are on record before they run, and a batch with calls that need a decision stops the run
+(`RunWaiting`) until `Agent.resume`, which starts here again with the batch it was in.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from agents import tool_modes
 from agents.errors import (
@@ -32,9 +36,11 @@ from agents.events import (
     Event,
     ModelResponded,
     OutputRetry,
+    PendingCall,
     ResponseCut,
     RunFinished,
     RunStarted,
+    RunWaiting,
     StepStarted,
     ToolCallFinished,
     ToolCallStarted,
@@ -45,7 +51,10 @@ from agents.models.base import Model, ModelRequest, ModelResponse, ModelSettings
 from agents.models.profiles import ToolMode
 from agents.output import OutputSpec
 from agents.usage import RunUsage, UsageLimits
-from tools import RunContext, Toolset
+from tools import RunContext, ToolCall, ToolResult, Toolset
+
+if TYPE_CHECKING:
+    from agents._journal import Journal
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +71,19 @@ _CUT_ANSWER = (
     "Your answer was cut off at the token limit before it was complete. "
     "Answer again, shorter: only the JSON value, with no text around it."
 )
+
+
+@dataclass
+class Batch:
+    """One batch of calls on its way to being run: the calls as they will run (with arguments a
+    decision edited), results known already (stored before a crash, or denied), the calls a
+    decision approved, and those still waiting for one."""
+
+    step: int
+    calls: list[ToolCall]
+    results: dict[str, ToolResult] = field(default_factory=dict)
+    approved: frozenset[str] = frozenset()
+    pending: list[PendingCall] = field(default_factory=list)
 
 
 @dataclass
@@ -90,7 +112,11 @@ class RunState(Generic[T]):
     format_problems: int = 0
     cuts: int = 0  # responses cut at max_tokens in a row
     tool_retries: dict[str, int] = field(default_factory=dict)  # shared by every step's context
+    output_retries_used: int = 0  # answers rejected so far (by type or by a validator)
     result: T | None = None
+    journal: Journal | None = None  # a durable run's writer to the store
+    resume: Batch | None = None  # a resumed run's unfinished batch
+    waiting: list[PendingCall] = field(default_factory=list)  # why the run stopped unfinished
 
     def emit(self, event: Event) -> Event:
         if not isinstance(event, STREAM_ONLY):
@@ -180,6 +206,8 @@ async def iterate(state: RunState[T], *, stream: bool) -> AsyncGenerator[Event, 
                 yield event
     except AgentsError as e:
         e.trace = state.trace()
+        if state.journal is not None:
+            await state.journal.failed(state, e)
         raise
 
 
@@ -206,6 +234,13 @@ async def _respond(state: RunState[T], request: ModelRequest, step: int, stream:
 async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
     yield state.emit(RunStarted(state.run_id))
     await _instruct(state)
+    if state.resume is not None:  # a resumed run: finish the batch it was in first
+        async for event in _dispatch(state, state.resume):
+            yield event
+        if state.waiting:
+            return
+    elif state.journal is not None:
+        await state.journal.started(state)
     tool_choice = state.tool_choice
     while True:
         step = state.usage.requests + 1
@@ -230,17 +265,14 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
             )
             for call in got.calls:
                 yield state.emit(ToolCallStarted(step, call))
-            run = partial(state.toolset.run_calls, got.calls, state.context(step))
-            results = await _in_time(state, run)
-            state.usage.tool_calls += len(got.calls)
-            for result in results:
-                state.messages.append(
-                    ToolResultMessage(
-                        call_id=result.call_id, name=result.name, content=result.content, status=result.status
-                    )
-                )
-                yield state.emit(ToolCallFinished(step, result))
-            state.limits.check_tokens(state.usage)
+            if state.journal is not None:
+                await state.journal.responded(state, step, got.calls)  # on record before any runs
+            async for event in _dispatch(
+                state, Batch(step, got.calls, pending=_approvals(state, step, got.calls))
+            ):
+                yield event
+            if state.waiting:
+                return
             if state.reset_tool_choice:
                 tool_choice = "auto"  # a forced first call must not force every later step
             continue
@@ -261,15 +293,17 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
         if checked.problems is None:
             state.messages.append(AssistantMessage(text=got.text, reasoning=response.reasoning))
             state.result = checked.value
-            yield state.emit(RunFinished(checked.value))
+            async for event in _finish(state):
+                yield event
             return
         if checked.typed:
             # An output validator asked for another answer: say why; the tools stay available.
-            retried = _output_retries(state)
+            retried = state.output_retries_used
             if retried >= state.output_retries:
                 raise OutputValidationError(state.output.type_name, checked.problems, retried + 1)
             state.messages.append(AssistantMessage(text=got.text, reasoning=response.reasoning))
             state.messages.append(UserMessage(content=checked.retry_prompt))
+            state.output_retries_used += 1
             yield state.emit(OutputRetry(step + 1, checked.problems))
             continue
         async for event in _final_output(state, stream):
@@ -280,10 +314,11 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
 async def _final_output(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
     """The answer under the output type's JSON schema, retried with the validation error."""
     problems = ""
-    attempts = state.output_retries + 1 - _output_retries(state)
+    attempts = state.output_retries + 1 - state.output_retries_used
     for attempt in range(attempts):
         step = state.usage.requests + 1
         if attempt:
+            state.output_retries_used += 1
             yield state.emit(OutputRetry(step, problems))
         yield state.emit(StepStarted(step))
         response = None
@@ -297,18 +332,60 @@ async def _final_output(state: RunState[T], stream: bool) -> AsyncIterator[Event
         state.messages.append(AssistantMessage(text=response.text, reasoning=response.reasoning))
         if checked.problems is None:
             state.result = checked.value
-            yield state.emit(RunFinished(checked.value))
+            async for event in _finish(state):
+                yield event
             return
         problems = checked.problems if not state.cuts else _cut_problem(state.max_tokens())
         if state.cuts and (state.cuts > CUT_RETRIES or attempt == attempts - 1):
             raise ResponseTruncated("answer", state.max_tokens(), state.cuts)
         state.messages.append(UserMessage(content=_CUT_ANSWER if state.cuts else checked.retry_prompt))
-    raise OutputValidationError(state.output.type_name, problems, _output_retries(state) + 1)
+    raise OutputValidationError(state.output.type_name, problems, state.output_retries_used + 1)
 
 
-def _output_retries(state: RunState[Any]) -> int:
-    """Answers rejected so far (by type or by a validator): one budget, `output_retries`."""
-    return sum(1 for e in state.events if isinstance(e, OutputRetry))
+async def _dispatch(state: RunState[Any], batch: Batch) -> AsyncIterator[Event]:
+    """Run a batch of calls and append their results in call order; or, when some of its calls
+    wait for a decision, record that and stop the run (`state.waiting`) before any of them runs."""
+    if batch.pending:
+        assert state.journal is not None, "only a durable run waits for a decision"
+        state.waiting = batch.pending
+        await state.journal.waiting(state, batch.pending)
+        yield state.emit(RunWaiting(batch.step, batch.pending))
+        return
+    to_run = [c for c in batch.calls if c.id not in batch.results]
+    ctx = state.context(batch.step)
+    run = partial(state.toolset.run_calls, to_run, ctx, hooks=state.journal, approved=batch.approved)
+    ran = {r.call_id: r for r in await _in_time(state, run)}
+    state.usage.tool_calls += len(batch.calls)
+    for call in batch.calls:
+        result = batch.results.get(call.id) or ran[call.id]
+        state.messages.append(
+            ToolResultMessage(
+                call_id=result.call_id, name=result.name, content=result.content, status=result.status
+            )
+        )
+        yield state.emit(ToolCallFinished(batch.step, result))
+    if state.journal is not None:
+        await state.journal.results(state)
+    state.limits.check_tokens(state.usage)
+
+
+def _approvals(state: RunState[Any], step: int, calls: list[ToolCall]) -> list[PendingCall]:
+    """The calls of a durable run that wait for a person: tools with `requires_approval` and no
+    approver to ask. (Without a store, such a tool is a `ConfigError` when the agent is made.)"""
+    if state.journal is None:
+        return []
+    waits = set(state.toolset.needs_approval)
+    return [
+        PendingCall(c.id, c.name, c.arguments, "approval", f"{state.run_id}:{step}:{c.id}", step)
+        for c in calls
+        if c.name in waits
+    ]
+
+
+async def _finish(state: RunState[Any]) -> AsyncIterator[Event]:
+    if state.journal is not None:
+        await state.journal.finished(state)  # on record before the caller hears of it
+    yield state.emit(RunFinished(state.result))
 
 
 async def _instruct(state: RunState[Any]) -> None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import os
 import uuid
 import warnings
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, Unpack, overload
 
 from agents import tool_modes
+from agents._durable import Durable, StoreHandle, attach, reopen
+from agents._journal import DURABILITY, Durability
 from agents._run import RunState, iterate
 from agents.errors import ConfigError
-from agents.events import Event, ToolCallFinished, ToolCallStarted
+from agents.events import Event, PendingCall, ToolCallFinished, ToolCallStarted
 from agents.instructions import Instructions, instruction_parts
 from agents.messages import ContentPart, Message, UserMessage
 from agents.models.base import Model, ModelSettings, ToolChoice
@@ -22,6 +26,10 @@ from agents.models.profiles import ToolMode
 from agents.output import OutputSpec, OutputValidator
 from agents.usage import RunUsage, UsageLimits
 from tools import Tool, ToolCall, ToolResult, Toolset
+from tools._tool import ToolOptions
+
+if TYPE_CHECKING:
+    from agents.memory import Decision, HistoryPolicy, RunRecord, Store
 
 OutputT = TypeVar("OutputT")
 Prompt = str | Sequence[ContentPart] | UserMessage
@@ -29,7 +37,7 @@ Prompt = str | Sequence[ContentPart] | UserMessage
 
 @dataclass
 class RunResult(Generic[OutputT]):
-    """What a finished run produced."""
+    """What a run produced: its output, or (`status == "waiting"`) the calls it waits on."""
 
     output: OutputT
     messages: list[Message]
@@ -39,6 +47,15 @@ class RunResult(Generic[OutputT]):
     new_from: int = 0
     model_name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    status: Literal["finished", "waiting"] = "finished"
+    pending: list[PendingCall] = field(default_factory=list)
+    session_id: str | None = None
+
+    @property
+    def waiting(self) -> bool:
+        """True when the run stopped for decisions on `pending` calls (`output` is None then):
+        decide on each, then `Agent.resume(run_id)`."""
+        return self.status == "waiting"
 
     def new_messages(self) -> list[Message]:
         """The messages this run added (the prompt included), without the earlier history."""
@@ -129,6 +146,9 @@ class Agent(Generic[OutputT]):
         output_retries: int = 2,
         format_retries: int = 2,
         name: str | None = None,
+        store: Store | str | os.PathLike[str] | None = None,
+        history: HistoryPolicy | None = None,
+        durability: Durability = "step",
     ) -> None: ...
 
     @overload
@@ -148,6 +168,9 @@ class Agent(Generic[OutputT]):
         output_retries: int = 2,
         format_retries: int = 2,
         name: str | None = None,
+        store: Store | str | os.PathLike[str] | None = None,
+        history: HistoryPolicy | None = None,
+        durability: Durability = "step",
     ) -> None: ...
 
     def __init__(
@@ -166,6 +189,9 @@ class Agent(Generic[OutputT]):
         output_retries: int = 2,
         format_retries: int = 2,
         name: str | None = None,
+        store: Store | str | os.PathLike[str] | None = None,
+        history: HistoryPolicy | None = None,
+        durability: Durability = "step",
     ) -> None:
         if not isinstance(model, Model):
             raise ConfigError(
@@ -188,6 +214,18 @@ class Agent(Generic[OutputT]):
         self.output_retries = output_retries
         self.format_retries = format_retries
         self.name = name or "agent"
+        if durability not in DURABILITY:
+            raise ConfigError(f"durability must be one of {', '.join(DURABILITY)}, not {durability!r}.")
+        self._durable = Durable(StoreHandle(store), durability, history, self.name)
+        waits = self.toolset.needs_approval
+        if waits and not self._durable.handle.configured:
+            raise ConfigError(
+                f"Tool {waits[0]!r} requires approval, but the toolset has no approver, so every call "
+                "to it would be refused. Pass one: Toolset([...], approver=fn), where fn(ctx, call, "
+                "tool) returns True to let the call run (sync or async); or give the agent a store "
+                "(Agent(..., store=...)) so that such calls wait for a decision; or make the tool "
+                "without requires_approval=True."
+            )
 
     def _check_choice(self, choice: ToolChoice) -> ToolChoice:
         if choice not in ("auto", "none", "required") and choice not in self.toolset:
@@ -202,31 +240,10 @@ class Agent(Generic[OutputT]):
     def tool(self, fn: Callable[..., Any], /) -> Tool: ...
 
     @overload
-    def tool(
-        self,
-        /,
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        requires_approval: bool = False,
-        strict: bool = False,
-        max_result_chars: int | None = None,
-    ) -> Callable[[Callable[..., Any]], Tool]: ...
+    def tool(self, /, **options: Unpack[ToolOptions]) -> Callable[[Callable[..., Any]], Tool]: ...
 
     def tool(
-        self,
-        fn: Callable[..., Any] | None = None,
-        /,
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        requires_approval: bool = False,
-        strict: bool = False,
-        max_result_chars: int | None = None,
+        self, fn: Callable[..., Any] | None = None, /, **options: Unpack[ToolOptions]
     ) -> Tool | Callable[[Callable[..., Any]], Tool]:
         """Decorator: `@agent.tool` or `@agent.tool(name=..., timeout=5)` adds a tool to the agent.
 
@@ -234,15 +251,7 @@ class Agent(Generic[OutputT]):
         `@toolset.tool`; see `Tool.from_function` for the options. A first parameter annotated
         `RunContext` receives the run context.
         """
-        register = self.toolset.tool(
-            name=name,
-            description=description,
-            timeout=timeout,
-            max_retries=max_retries,
-            requires_approval=requires_approval,
-            strict=strict,
-            max_result_chars=max_result_chars,
-        )
+        register = self.toolset.tool(**options)
         return register(fn) if fn is not None else register
 
     def output_validator(self, fn: OutputValidator[OutputT]) -> OutputValidator[OutputT]:
@@ -276,7 +285,7 @@ class Agent(Generic[OutputT]):
         run_id: str | None,
     ) -> RunState[OutputT]:
         history = list(message_history or [])
-        if prompt is None and not history:
+        if prompt is None and not history and run_id is None:
             raise ConfigError("A run needs a prompt or a message history.")
         user = _user_message(prompt) if prompt is not None else None
         messages = [*history, *([user] if user is not None else [])]  # the loop adds the instructions
@@ -315,7 +324,22 @@ class Agent(Generic[OutputT]):
             run_id=state.run_id,
             new_from=state.new_from,
             model_name=self.model.name,
+            status="waiting" if state.waiting else "finished",
+            pending=list(state.waiting),
+            session_id=state.journal.record.session_id if state.journal is not None else None,
         )
+
+    async def _events(
+        self, state: RunState[OutputT], session: str | None, *, stream: bool, record: RunRecord | None = None
+    ) -> AsyncGenerator[Event, None]:
+        """The run's events; with a store, the session's history first and the journal on."""
+        if record is None:
+            await attach(state, self._durable, session)
+        else:
+            await reopen(state, self._durable, record)
+        async with contextlib.aclosing(iterate(state, stream=stream)) as events:
+            async for event in events:
+                yield event
 
     async def run(
         self,
@@ -329,8 +353,15 @@ class Agent(Generic[OutputT]):
         tool_choice: ToolChoice | None = None,
         thinking: bool | None = None,
         run_id: str | None = None,
+        session: str | None = None,
     ) -> RunResult[OutputT]:
-        """Run to a final answer. Raises a subclass of `AgentsError` (with `.trace`) on failure."""
+        """Run to a final answer. Raises a subclass of `AgentsError` (with `.trace`) on failure.
+
+        With a store (`Agent(..., store=...)`), `session="id"` loads that conversation's history
+        (through the agent's `history` policy) and appends the run's messages to it; the run is
+        durable either way (see `resume`). A run that stops for decisions on calls returns with
+        `status == "waiting"`.
+        """
         state = self._state(
             prompt,
             deps=deps,
@@ -342,7 +373,52 @@ class Agent(Generic[OutputT]):
             thinking=thinking,
             run_id=run_id,
         )
-        async for _ in iterate(state, stream=False):
+        async for _ in self._events(state, session, stream=False):
+            pass
+        return self._result(state)
+
+    async def resume(
+        self,
+        run_id: str,
+        *,
+        deps: Any = None,
+        decisions: Mapping[str, Decision] | None = None,
+        settings: ModelSettings | None = None,
+        limits: UsageLimits | None = None,
+    ) -> RunResult[OutputT]:
+        """Go on with a stored run that crashed or waits for decisions, in this process or another.
+
+        `decisions` (call id -> `Approve()`, `Edit(arguments)` or `Deny(reason)`) are recorded
+        first, as `Store.decide` would. Calls whose results are stored are not run again; a call
+        that was in flight when the process died runs again (with the same idempotency key) if
+        its tool is read-only or idempotent, and waits for a decision if it is unsafe. A finished
+        run returns its stored result. The agent must be built as the one that started the run
+        (same tools); its model may differ.
+        """
+        store = await self._durable.handle.get()
+        if store is None:
+            raise ConfigError("resume needs the store the run was written to: Agent(..., store=...).")
+        for call_id, decision in (decisions or {}).items():
+            await store.decide(run_id, call_id, decision)
+        record = await store.run(run_id)
+        if record.status == "failed":
+            raise ConfigError(f"Run {run_id} failed ({record.error}); it cannot be resumed. Start a new run.")
+        state = self._state(
+            None,
+            deps=deps,
+            message_history=None,
+            settings=settings,
+            limits=limits,
+            tool_mode=record.config.get("tool_mode"),
+            tool_choice=None,
+            thinking=None,
+            run_id=run_id,
+        )
+        if record.status == "finished":
+            await reopen(state, self._durable, record, claim=False)
+            state.result = self.output.adapter.validate_python(record.output)
+            return self._result(state)
+        async for _ in self._events(state, None, stream=False, record=record):
             pass
         return self._result(state)
 
@@ -367,7 +443,9 @@ class Agent(Generic[OutputT]):
             await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the model's connections of this event loop (if it holds any); the agent stays usable."""
+        """Close the model's connections of this event loop (if it holds any), and a store the agent
+        opened from a URL; the agent stays usable."""
+        await self._durable.handle.aclose()
         close = getattr(self.model, "aclose", None)
         closing = close() if callable(close) else None
         if inspect.isawaitable(closing):
@@ -393,6 +471,7 @@ class Agent(Generic[OutputT]):
         tool_choice: ToolChoice | None = None,
         thinking: bool | None = None,
         run_id: str | None = None,
+        session: str | None = None,
     ) -> AgentStream[OutputT]:
         """Stream the run's events (text, reasoning and call deltas included); `.result` at the end."""
         state = self._state(
@@ -406,7 +485,7 @@ class Agent(Generic[OutputT]):
             thinking=thinking,
             run_id=run_id,
         )
-        return AgentStream(iterate(state, stream=True), lambda: self._result(state))
+        return AgentStream(self._events(state, session, stream=True), lambda: self._result(state))
 
 
 def _check_thinking(model: Model, thinking: bool | None, *, stacklevel: int) -> None:

@@ -6,8 +6,8 @@ Streaming deltas (`TextDelta`, `ReasoningDelta`, `ToolCallDelta`) are yielded by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
 from agents.models.base import ModelResponse, ReasoningDelta, TextDelta, ToolCallDelta
 from tools import ToolCall, ToolResult
@@ -63,6 +63,39 @@ class ResponseCut:
 
 
 @dataclass(frozen=True)
+class PendingCall:
+    """A call the run will not make on its own: a person (or the caller's code) must decide.
+
+    `reason` is "approval" (the tool has `requires_approval`) or "interrupted" (an unsafe call
+    was in flight when the process died: it may or may not have had its effect). Decide with
+    `Approve()`, `Edit(arguments)` or `Deny(reason)`, then resume the run.
+    """
+
+    call_id: str
+    name: str
+    arguments: dict[str, Any] | str
+    reason: Literal["approval", "interrupted"]
+    idempotency_key: str
+    step: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RunWaiting:
+    """The run stopped before a batch of calls, some of which need a decision (`pending`).
+
+    Its calls, and the run's progress, are in the store: decide on each pending call
+    (`Store.decide`, `agents runs approve|deny`, or `decisions=` to `Agent.resume`), then resume
+    the run with `Agent.resume(run_id)`, in this process or another one.
+    """
+
+    step: int
+    pending: list[PendingCall]
+
+
+@dataclass(frozen=True)
 class RunFinished:
     output: Any
 
@@ -75,6 +108,7 @@ Event = (
     | ToolCallFinished
     | OutputRetry
     | ResponseCut
+    | RunWaiting
     | RunFinished
     | TextDelta
     | ReasoningDelta
@@ -87,10 +121,12 @@ __all__ = [
     "Event",
     "ModelResponded",
     "OutputRetry",
+    "PendingCall",
     "ReasoningDelta",
     "ResponseCut",
     "RunFinished",
     "RunStarted",
+    "RunWaiting",
     "StepStarted",
     "TextDelta",
     "ToolCallDelta",

@@ -12,9 +12,9 @@
 import logging
 
 from tools._context import RunContext
-from tools._tool import Tool, tool
+from tools._tool import Tool, ToolOptions, ToolRules, tool
 from tools._toolset import Approver, Toolset
-from tools._types import ResultStatus, ToolCall, ToolResult
+from tools._types import Effect, ResultStatus, ToolCall, ToolResult
 from tools.errors import (
     AgentsError,
     ApprovalError,
@@ -32,6 +32,7 @@ __all__ = [
     "ApprovalError",
     "Approver",
     "ConfigError",
+    "Effect",
     "ModelRetry",
     "ResultStatus",
     "RunContext",
@@ -40,8 +41,10 @@ __all__ = [
     "ToolCall",
     "ToolError",
     "ToolFatalError",
+    "ToolOptions",
     "ToolResult",
     "ToolRetriesExceeded",
+    "ToolRules",
     "Toolset",
     "UnknownToolError",
     "tool",

@@ -14,6 +14,8 @@ class RunContext(Generic[DepsT]):
 
     `deps` is whatever the caller passed to `agent.run(..., deps=...)`: a database handle,
     an environment, credentials. `retries` counts invalid calls per tool in this run.
+    `idempotency_key` is the same for one call across retries and a resumed run: give it to an
+    external system (a payment API, a queue) so that it can drop a repeat.
     """
 
     deps: DepsT
@@ -23,4 +25,5 @@ class RunContext(Generic[DepsT]):
     retries: dict[str, int] = field(default_factory=dict)
     tool_call_id: str | None = None
     tool_name: str | None = None
+    idempotency_key: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)

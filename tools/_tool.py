@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, TypedDict, Unpack, overload
 
 import jsonschema
 import pydantic
@@ -25,10 +25,32 @@ from tools._coerce import coerce
 from tools._context import RunContext
 from tools._schema import FunctionSchema, Param, clean_schema, function_schema, takes_run_context
 from tools._threads import run_in_thread
+from tools._types import Effect
 from tools.errors import ConfigError, ToolArgumentsError
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_.-]{0,63}$")
 _MAX_PROBLEM = 300  # characters of one validation message; jsonschema quotes whole instances
+
+
+EFFECTS: tuple[Effect, ...] = ("read_only", "idempotent", "unsafe")
+
+
+class ToolRules(TypedDict, total=False):
+    """How a tool is run: the keyword options of `Tool.from_schema` (see `Tool` for each)."""
+
+    timeout: float | None
+    max_retries: int | None
+    requires_approval: bool
+    strict: bool
+    max_result_chars: int | None
+    effect: Effect
+
+
+class ToolOptions(ToolRules, total=False):
+    """The keyword options of `@tool`, `Tool.from_function`, `@toolset.tool` and `@agent.tool`."""
+
+    name: str | None
+    description: str | None
 
 
 @dataclass(frozen=True)
@@ -48,9 +70,10 @@ class Tool:
     handler's first parameter is a `RunContext`), `timeout` (seconds, None for the toolset's
     default), `max_retries` (None for the toolset's default), `requires_approval`, `strict`
     (no lax coercion, strict validation, and `"strict": true` in the spec), `max_result_chars`
-    (the cap on the result's text, None for the toolset's) and `function` (the handler, None
-    for a declaration without one). A tool made from a function can still be
-    called like that function.
+    (the cap on the result's text, None for the toolset's), `effect` (what a call does to the
+    world: "read_only", "idempotent" or "unsafe", the default; a resumed run re-runs an interrupted
+    call only when it is not unsafe) and `function` (the handler, None for a declaration without
+    one). A tool made from a function can still be called like that function.
     """
 
     def __init__(
@@ -68,8 +91,11 @@ class Tool:
         validation_schema: dict[str, Any] | None = None,
         signature: FunctionSchema | None = None,
         max_result_chars: int | None = None,
+        effect: Effect = "unsafe",
     ) -> None:
         check_name(name)
+        if effect not in EFFECTS:
+            raise ConfigError(f"Tool {name!r}: effect must be one of {', '.join(EFFECTS)}, not {effect!r}.")
         if timeout is not None and not timeout > 0:
             raise ConfigError(
                 f"Tool {name!r}: timeout must be a positive number of seconds or None, not {timeout!r}."
@@ -87,6 +113,7 @@ class Tool:
         self.requires_approval = requires_approval
         self.strict = strict
         self.max_result_chars = max_result_chars
+        self.effect: Effect = effect
         self._signature = signature
         # Raw-schema tools validate against the schema as given; function tools against the
         # cleaned one (pydantic does the real validation, the validator only guides coercion).
@@ -98,18 +125,7 @@ class Tool:
         self._is_async = function is not None and is_async_callable(function)
 
     @classmethod
-    def from_function(
-        cls,
-        fn: Callable[..., Any],
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        requires_approval: bool = False,
-        strict: bool = False,
-        max_result_chars: int | None = None,
-    ) -> Tool:
+    def from_function(cls, fn: Callable[..., Any], **options: Unpack[ToolOptions]) -> Tool:
         """A tool from a typed function or bound method, described by its docstring.
 
         The schema comes from the type hints (through pydantic); the description from the
@@ -117,23 +133,21 @@ class Tool:
         Google- or NumPy-style docstring, unless `Annotated[..., Field(description=...)]`
         gives one. A first parameter annotated `RunContext` is injected, not shown to the model.
         """
+        name = options.pop("name", None)
+        description = options.pop("description", None)
         tool_name = name if name is not None else getattr(fn, "__name__", None)
         if not isinstance(tool_name, str):
             raise ConfigError(f"Cannot name a tool for {fn!r}: it has no __name__. Pass name=... explicitly.")
         check_name(tool_name)
-        made = function_schema(fn, tool_name, strict=strict)
+        made = function_schema(fn, tool_name, strict=options.get("strict", False))
         return cls(
             name=tool_name,
             description=description if description is not None else made.description,
             parameters=made.parameters,
             function=fn,
             takes_ctx=made.takes_ctx,
-            timeout=timeout,
-            max_retries=max_retries,
-            requires_approval=requires_approval,
-            strict=strict,
             signature=made,
-            max_result_chars=max_result_chars,
+            **_rules(options),
         )
 
     @classmethod
@@ -143,12 +157,7 @@ class Tool:
         description: str,
         parameters: Mapping[str, Any],
         handler: Callable[..., Any] | None = None,
-        *,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        requires_approval: bool = False,
-        strict: bool = False,
-        max_result_chars: int | None = None,
+        **rules: Unpack[ToolRules],
     ) -> Tool:
         """A tool declared by a raw JSON schema, as MCP servers and benchmark suites give them.
 
@@ -182,12 +191,8 @@ class Tool:
             parameters=clean_schema(schema, drop_titles=False),
             function=handler,
             takes_ctx=handler is not None and takes_run_context(handler),
-            timeout=timeout,
-            max_retries=max_retries,
-            requires_approval=requires_approval,
-            strict=strict,
             validation_schema=schema,
-            max_result_chars=max_result_chars,
+            **_rules(rules),
         )
 
     def spec(self) -> dict[str, Any]:
@@ -331,29 +336,11 @@ def tool(fn: Callable[..., Any], /) -> Tool: ...
 
 
 @overload
-def tool(
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    timeout: float | None = None,
-    max_retries: int | None = None,
-    requires_approval: bool = False,
-    strict: bool = False,
-    max_result_chars: int | None = None,
-) -> Callable[[Callable[..., Any]], Tool]: ...
+def tool(**options: Unpack[ToolOptions]) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
 def tool(
-    fn: Callable[..., Any] | None = None,
-    /,
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    timeout: float | None = None,
-    max_retries: int | None = None,
-    requires_approval: bool = False,
-    strict: bool = False,
-    max_result_chars: int | None = None,
+    fn: Callable[..., Any] | None = None, /, **options: Unpack[ToolOptions]
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a function a `Tool`: `@tool` bare, or `@tool(timeout=5, requires_approval=True)`.
 
@@ -361,18 +348,25 @@ def tool(
     """
 
     def make(f: Callable[..., Any]) -> Tool:
-        return Tool.from_function(
-            f,
-            name=name,
-            description=description,
-            timeout=timeout,
-            max_retries=max_retries,
-            requires_approval=requires_approval,
-            strict=strict,
-            max_result_chars=max_result_chars,
-        )
+        return Tool.from_function(f, **options)
 
     return make(fn) if fn is not None else make
+
+
+def _rules(options: ToolRules | ToolOptions) -> dict[str, Any]:
+    """The options a `Tool` takes, with their defaults, from a caller's keyword options."""
+    known = ToolRules.__annotations__
+    unknown = sorted(set(options) - set(known) - {"name", "description"})
+    if unknown:
+        raise ConfigError(f"Unknown tool option(s) {', '.join(unknown)}; options: {', '.join(known)}.")
+    return {
+        "timeout": options.get("timeout"),
+        "max_retries": options.get("max_retries"),
+        "requires_approval": options.get("requires_approval", False),
+        "strict": options.get("strict", False),
+        "max_result_chars": options.get("max_result_chars"),
+        "effect": options.get("effect", "unsafe"),
+    }
 
 
 def check_name(name: str) -> None:

@@ -15,22 +15,28 @@ One batch of calls, as `run_calls` handles it:
 4. Results come back in call order, their text capped at `max_result_chars` (with a note). A
    tool's exception is an "error" result, never a crash; only `ToolFatalError` (and
    cancellation) propagate.
+
+Each call's context carries an idempotency key, `{run_id}:{step}:{call id}`: the same for the
+call when a resumed run runs it again. `hooks` (a durable run's journal) hear of each call just
+before its handler starts and of each result as it comes back; calls in `approved` (decided
+outside the run, e.g. by a person while the run waited) skip the approver.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any, overload
+from typing import Any, Protocol, Unpack, overload
 
 from tools import _content, _retry
 from tools._context import RunContext
 from tools._threads import run_in_thread
-from tools._tool import Prepared, Tool, check_result_cap, is_async_callable
+from tools._tool import Prepared, Tool, ToolOptions, check_result_cap, is_async_callable
 from tools._types import ToolCall, ToolResult
 from tools.errors import (
     AgentsError,
@@ -44,6 +50,15 @@ from tools.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class CallHooks(Protocol):
+    """Told of each call as it is dispatched and of each result as it returns (a durable run's journal)."""
+
+    async def dispatched(self, call: ToolCall, tool: Tool, key: str) -> None: ...
+
+    async def returned(self, result: ToolResult) -> None: ...
+
 
 Approver = Callable[[RunContext[Any], ToolCall, Tool], bool | Awaitable[bool]]
 """Decides whether a call to a tool with `requires_approval` may run: `(ctx, call, tool) -> bool`,
@@ -110,8 +125,6 @@ class Toolset:
         if isinstance(fn_or_tool, Toolset):
             raise ConfigError("Toolset.add takes one tool; combine toolsets with merge() or +.")
         made = fn_or_tool if isinstance(fn_or_tool, Tool) else Tool.from_function(fn_or_tool)
-        if made.requires_approval and self.approver is None:
-            raise _no_approver(made.name)
         if made.name in self._tools:
             raise ConfigError(
                 f"Duplicate tool name {made.name!r}: a toolset holds one tool per name. "
@@ -124,46 +137,15 @@ class Toolset:
     def tool(self, fn: Callable[..., Any], /) -> Tool: ...
 
     @overload
-    def tool(
-        self,
-        /,
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        requires_approval: bool = False,
-        strict: bool = False,
-        max_result_chars: int | None = None,
-    ) -> Callable[[Callable[..., Any]], Tool]: ...
+    def tool(self, /, **options: Unpack[ToolOptions]) -> Callable[[Callable[..., Any]], Tool]: ...
 
     def tool(
-        self,
-        fn: Callable[..., Any] | None = None,
-        /,
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        requires_approval: bool = False,
-        strict: bool = False,
-        max_result_chars: int | None = None,
+        self, fn: Callable[..., Any] | None = None, /, **options: Unpack[ToolOptions]
     ) -> Tool | Callable[[Callable[..., Any]], Tool]:
         """Decorator: `@toolset.tool` or `@toolset.tool(timeout=5)` makes and registers a tool."""
 
         def register(f: Callable[..., Any]) -> Tool:
-            made = Tool.from_function(
-                f,
-                name=name,
-                description=description,
-                timeout=timeout,
-                max_retries=max_retries,
-                requires_approval=requires_approval,
-                strict=strict,
-                max_result_chars=max_result_chars,
-            )
-            return self.add(made)
+            return self.add(Tool.from_function(f, **options))
 
         return register(fn) if fn is not None else register
 
@@ -245,7 +227,19 @@ class Toolset:
 
     # -- running calls -----------------------------------------------------------------------
 
-    async def run_calls(self, calls: Sequence[ToolCall], ctx: RunContext[Any]) -> list[ToolResult]:
+    @property
+    def needs_approval(self) -> list[str]:
+        """The tools whose calls wait for a decision: `requires_approval` and no approver to ask."""
+        return [] if self.approver is not None else [t.name for t in self if t.requires_approval]
+
+    async def run_calls(
+        self,
+        calls: Sequence[ToolCall],
+        ctx: RunContext[Any],
+        *,
+        hooks: CallHooks | None = None,
+        approved: Collection[str] = (),
+    ) -> list[ToolResult]:
         """Run one batch of calls; results in call order. See the module docstring for the rules."""
         slots: list[ToolResult | tuple[Tool, Prepared]] = []
         for call in calls:
@@ -261,7 +255,7 @@ class Toolset:
                 self._count_retry(ctx, call.name, "\n".join(e.problems))
 
         for i, (call, slot) in enumerate(zip(calls, slots, strict=True)):
-            if isinstance(slot, tuple) and slot[0].requires_approval:
+            if isinstance(slot, tuple) and slot[0].requires_approval and call.id not in approved:
                 # One at a time, in call order, before any call runs; a refusal takes the slot.
                 slots[i] = await self._approval(call, *slot, ctx) or slot
 
@@ -269,9 +263,11 @@ class Toolset:
             (i, call, s) for i, (call, s) in enumerate(zip(calls, slots, strict=True)) if isinstance(s, tuple)
         ]
         if self.max_concurrency == 1 or len(to_run) <= 1:
-            done = [await self._run_one(call, t, prepared, ctx, None) for _, call, (t, prepared) in to_run]
+            done = [
+                await self._run_one(call, t, prepared, ctx, None, hooks) for _, call, (t, prepared) in to_run
+            ]
         else:
-            done = await self._run_concurrently(to_run, ctx)
+            done = await self._run_concurrently(to_run, ctx, hooks)
 
         by_index = {i: r for (i, _, _), r in zip(to_run, done, strict=True)}
         results = [by_index[i] if isinstance(s, tuple) else s for i, s in enumerate(slots)]
@@ -305,34 +301,49 @@ class Toolset:
             raise ToolRetriesExceeded(name, total, problem, limit=self.max_retries_per_run, per_run=True)
 
     async def _run_concurrently(
-        self, to_run: list[tuple[int, ToolCall, tuple[Tool, Prepared]]], ctx: RunContext[Any]
+        self,
+        to_run: list[tuple[int, ToolCall, tuple[Tool, Prepared]]],
+        ctx: RunContext[Any],
+        hooks: CallHooks | None,
     ) -> list[ToolResult]:
         cap = asyncio.Semaphore(self.max_concurrency)  # per batch: a semaphore is bound to one loop
         try:
             async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(self._run_one(call, t, p, ctx, cap)) for _, call, (t, p) in to_run]
+                tasks = [
+                    group.create_task(self._run_one(call, t, p, ctx, cap, hooks))
+                    for _, call, (t, p) in to_run
+                ]
         except BaseExceptionGroup as failed:
             # The group cancelled the other calls; surface the cause itself, not a wrapper.
             raise failed.exceptions[0] from None
         return [task.result() for task in tasks]
 
     async def _run_one(
-        self, call: ToolCall, t: Tool, prepared: Prepared, ctx: RunContext[Any], cap: asyncio.Semaphore | None
+        self,
+        call: ToolCall,
+        t: Tool,
+        prepared: Prepared,
+        ctx: RunContext[Any],
+        cap: asyncio.Semaphore | None,
+        hooks: CallHooks | None,
     ) -> ToolResult:
-        call_ctx = replace(ctx, tool_call_id=call.id, tool_name=t.name)
+        key = idempotency_key(ctx, call)
+        call_ctx = replace(ctx, tool_call_id=call.id, tool_name=t.name, idempotency_key=key)
         result = ToolResult(call.id, t.name, "", arguments=prepared.arguments)
         if t.function is None:
             raise ConfigError(
                 f"Tool {t.name!r} is a declaration without a handler and cannot be run. "
                 "Pass handler=... to Tool.from_schema."
             )
-        if cap is not None:
-            async with cap:
-                result = await self._execute(t, prepared, call_ctx, result)
-        else:
+        async with cap if cap is not None else contextlib.nullcontext():
+            if hooks is not None:
+                await hooks.dispatched(call, t, key)
             result = await self._execute(t, prepared, call_ctx, result)
         limit = t.max_result_chars if t.max_result_chars is not None else self.max_result_chars
-        return replace(result, content=_content.capped(result.content, limit))
+        result = replace(result, content=_content.capped(result.content, limit))
+        if hooks is not None:
+            await hooks.returned(result)
+        return result
 
     async def _approval(
         self, call: ToolCall, t: Tool, prepared: Prepared, ctx: RunContext[Any]
@@ -389,11 +400,17 @@ class Toolset:
         return replace(result, content=content, value=value, duration_s=time.monotonic() - started)
 
 
+def idempotency_key(ctx: RunContext[Any], call: ToolCall) -> str:
+    """The same for one call in its run, however often it is retried or resumed."""
+    return f"{ctx.run_id}:{ctx.step}:{call.id}"
+
+
 def _no_approver(name: str) -> ConfigError:
     return ConfigError(
         f"Tool {name!r} requires approval, but the toolset has no approver, so every call to it "
         "would be refused. Pass one: Toolset([...], approver=fn), where fn(ctx, call, tool) returns "
-        "True to let the call run (sync or async); or make the tool without requires_approval=True."
+        "True to let the call run (sync or async); or give the agent a store (Agent(..., store=...)) "
+        "so that such calls wait for a decision; or make the tool without requires_approval=True."
     )
 
 

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ResultStatus = Literal["ok", "error", "retry", "denied"]
+Effect = Literal["read_only", "idempotent", "unsafe"]
+"""What running a tool does to the world, which decides what a resumed run may do with a call that
+was in flight when the process died: a `read_only` or `idempotent` call runs again (with the same
+idempotency key), an `unsafe` one is handed to the caller to decide and never re-run silently."""
 
 
 @dataclass(frozen=True)

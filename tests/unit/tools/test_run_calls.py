@@ -324,13 +324,15 @@ async def test_denied_call_does_not_run() -> None:
     assert ran == []
 
 
-def test_requires_approval_without_an_approver_is_a_config_error() -> None:
-    # It used to deny every call in silence.
+async def test_requires_approval_without_an_approver_is_a_config_error_when_called() -> None:
+    # It used to deny every call in silence. A toolset may hold such a tool (a durable agent's
+    # calls wait for a person instead; an agent without a store refuses it when it is made), but
+    # running a call to it with nobody to ask is a ConfigError, never a silent denial.
+    toolset = Toolset([delete, add])
+    assert toolset.needs_approval == ["delete"]
     with pytest.raises(ConfigError, match=r"Tool 'delete' requires approval.*approver=fn"):
-        Toolset([delete, add])
-    toolset = Toolset([add])
-    with pytest.raises(ConfigError, match="no approver"):
-        toolset.add(delete)
+        await toolset.run_calls([call("delete", {"path": "/tmp/x"})], ctx())
+    assert Toolset([delete], approver=lambda c, k, t: True).needs_approval == []
 
 
 # -- failures and values ---------------------------------------------------------------------------
