@@ -197,6 +197,23 @@ async def test_approval(answer: str, status: str) -> None:
     assert ("Refunded 20.00 EUR on order A-17." in result.content) == (status == "ok")
 
 
+async def test_sessions_and_durable_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from agents.memory import Store
+
+    block = only("Sessions and durable runs")
+    model = ScriptedModel([call("refund_order", order_id="A-17", amount=20), "Refunded."])
+    ns = definitions_before(block) | {"model": model, "store_path": tmp_path / "store.db"}
+    ns = await run_block(block, ns)
+    await ns["store"].aclose()
+    out = capsys.readouterr().out
+    assert "waiting: refund_order {'order_id': 'A-17', 'amount': 20}" in out and "Refunded." in out
+    (refund,) = ns["result"].tool_results()
+    assert refund.status == "ok" and f"key {ns['result'].run_id}:1:" in refund.content
+    async with await Store.open(tmp_path / "store.db") as store:
+        stored = (await store.history("ticket-42")).messages
+    assert [m.role for m in stored] == ["user", "assistant", "tool", "assistant"]
+
+
 async def test_usage_limits(capsys: pytest.CaptureFixture[str]) -> None:
     block = only("Usage limits")
     model = ScriptedModel([call("check_stock", sku="MUG-1") for _ in range(3)] + ["never reached"])
@@ -204,7 +221,14 @@ async def test_usage_limits(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"stopped by max_tool_calls after \d+ messages", capsys.readouterr().out)
 
 
-SCRIPTED = {"Example", "Testing your own agents", "Run context and ModelRetry", "Approval", "Usage limits"}
+SCRIPTED = {
+    "Example",
+    "Testing your own agents",
+    "Run context and ModelRetry",
+    "Approval",
+    "Sessions and durable runs",
+    "Usage limits",
+}
 
 
 @pytest.mark.parametrize(
