@@ -244,3 +244,43 @@ async def test_end_durability_writes_once(store: Store) -> None:
     assert record.status == "finished" and record.version == 1
     kinds = [e.kind for e in await store.events(result.run_id)]
     assert kinds == ["started", "response", "call_started", "call_finished", "finished"]
+
+
+async def test_gemma4_thoughts_are_stored_but_never_sent_back(store: Store) -> None:
+    from agents.models.profiles import GEMMA4
+
+    seen: list[list[Message]] = []
+
+    def respond(request: ModelRequest) -> ModelResponse:
+        seen.append(list(request.messages))
+        return ModelResponse(text=f"answer {len(seen)}", reasoning="private thoughts")
+
+    agent = Agent(FunctionModel(respond, profile=GEMMA4), store=store)
+    await agent.run("first", session="t")
+    await agent.run("second", session="t")
+    stored = (await store.history("t")).messages
+    assert [m.reasoning for m in stored if isinstance(m, AssistantMessage)] == ["private thoughts"] * 2
+    assert all(m.reasoning is None for m in seen[1] if isinstance(m, AssistantMessage))
+    assert [m.role for m in seen[1]] == ["user", "assistant", "user"]
+
+
+def test_a_store_url_opens_once_per_event_loop_for_run_sync(tmp_path: Path) -> None:
+    model = ScriptedModel(["one", "two"])
+    agent = Agent(model, store=str(tmp_path / "by-url.db"))
+    assert agent.run_sync("hi", session="s").output == "one"
+    assert agent.run_sync("again", session="s").output == "two"  # a new loop, the same file
+    assert [m.role for m in model.requests[1].messages] == ["user", "assistant", "user"]
+
+
+async def test_run_stream_with_a_session_stops_at_a_call_that_waits(store: Store) -> None:
+    from agents.events import RunWaiting
+
+    @tool(requires_approval=True)
+    def post(text: str) -> str:
+        return "posted"
+
+    agent = Agent(ScriptedModel([call("post", text="hello")]), tools=[post], store=store)
+    async with agent.run_stream("post hello", session="feed") as stream:
+        events = [e async for e in stream]
+    assert isinstance(events[-1], RunWaiting) and stream.result.waiting
+    assert (await store.run(stream.result.run_id)).status == "waiting"
