@@ -31,6 +31,7 @@ from agents._run import Batch
 from agents.events import PendingCall
 from agents.messages import AssistantMessage, Message, ToolResultMessage
 from tools import ToolCall, ToolResult, Toolset
+from tools._toolset import idempotency_key
 
 Phase = Literal["new", "waiting", "decided", "dispatched", "done"]
 
@@ -115,7 +116,7 @@ def _plan(state: dict[str, _Call], step: int, run_id: str, toolset: Toolset, dur
     approved: set[str] = set()
     for entry in state.values():
         call, decision = entry.call, entry.decision or {}
-        key = f"{run_id}:{step}:{call.id}"
+        key = idempotency_key(run_id, step, call.id)
         tool = toolset.get(call.name)
         if entry.phase == "done" and entry.result is not None:
             out.results[call.id] = entry.result

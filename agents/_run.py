@@ -52,6 +52,7 @@ from agents.models.profiles import ToolMode
 from agents.output import OutputSpec
 from agents.usage import RunUsage, UsageLimits
 from tools import RunContext, ToolCall, ToolResult, Toolset
+from tools._toolset import idempotency_key
 
 if TYPE_CHECKING:
     from agents._journal import Journal
@@ -376,7 +377,7 @@ def _approvals(state: RunState[Any], step: int, calls: list[ToolCall]) -> list[P
         return []
     waits = set(state.toolset.needs_approval)
     return [
-        PendingCall(c.id, c.name, c.arguments, "approval", f"{state.run_id}:{step}:{c.id}", step)
+        PendingCall(c.id, c.name, c.arguments, "approval", idempotency_key(state.run_id, step, c.id), step)
         for c in calls
         if c.name in waits
     ]

@@ -327,7 +327,7 @@ class Toolset:
         cap: asyncio.Semaphore | None,
         hooks: CallHooks | None,
     ) -> ToolResult:
-        key = idempotency_key(ctx, call)
+        key = idempotency_key(ctx.run_id, ctx.step, call.id)
         call_ctx = replace(ctx, tool_call_id=call.id, tool_name=t.name, idempotency_key=key)
         result = ToolResult(call.id, t.name, "", arguments=prepared.arguments)
         if t.function is None:
@@ -400,9 +400,9 @@ class Toolset:
         return replace(result, content=content, value=value, duration_s=time.monotonic() - started)
 
 
-def idempotency_key(ctx: RunContext[Any], call: ToolCall) -> str:
+def idempotency_key(run_id: str, step: int, call_id: str) -> str:
     """The same for one call in its run, however often it is retried or resumed."""
-    return f"{ctx.run_id}:{ctx.step}:{call.id}"
+    return f"{run_id}:{step}:{call_id}"
 
 
 def _no_approver(name: str) -> ConfigError:
