@@ -140,10 +140,16 @@ def desk_agent(
         instructions=INSTRUCTIONS,
         # Words by default; a run that needs a tool forces it (run(..., tool_choice=name)). Every
         # such run stops right after that call (it waits for approval, or its process is killed),
-        # and the resumed run answers in words: no step is left to the model's choice.
+        # and the resumed run answers in words: no step is left to the model's choice. (With
+        # reset_tool_choice=False a forced choice holds for every step of a run that goes on;
+        # none does here. The default, True, makes later steps "auto".)
         tool_choice="none",
         reset_tool_choice=False,
-        settings=ModelSettings(temperature=0.0, seed=args.seed, max_tokens=args.max_tokens),
+        # One call per response: the grammar then ends the reply after it (a small model may
+        # otherwise write call after call until max_tokens cuts them all).
+        settings=ModelSettings(
+            temperature=0.0, seed=args.seed, max_tokens=args.max_tokens, parallel_tool_calls=False
+        ),
         limits=UsageLimits(max_steps=4),
         store=store,
         durability="event",  # each dispatch on record: the log shows the call the crash cut short
@@ -169,7 +175,7 @@ def describe_server(model: OpenAIChatModel) -> str:
 def said(output: object) -> str:
     """What the model answered, as it is (quoted, cut short for the terminal)."""
     text = repr(output)
-    return text if len(text) <= 110 else text[:107] + "...'"
+    return text if len(text) <= 110 else text[:107] + "..."
 
 
 async def sessions(args: argparse.Namespace, store: Store, ledger: Ledger) -> bool:
