@@ -462,3 +462,67 @@ def test_the_store_flags_parse() -> None:
     assert (args.session, args.store) == ("chat", None)
     with pytest.raises(SystemExit):
         cli.parse_args(["runs", "list", "--status", "sleeping"])
+
+
+LAUNCH_FILE = '''
+from pathlib import Path
+
+from tools import tool
+
+MARK = Path(__file__).with_name("launched.log")
+
+
+class Crash(BaseException):
+    """Stands for the process dying while the call runs."""
+
+
+@tool  # unsafe: it may not run twice unasked
+def launch(n: int) -> str:
+    """Launch a rocket.
+
+    Args:
+        n: Which one.
+    """
+    first = not MARK.exists()
+    with MARK.open("a") as f:
+        f.write(f"{n}\\n")
+    if first:
+        raise Crash
+    return "launched"
+
+
+TOOLS = [launch]
+'''
+
+
+def test_a_crashed_run_surfaces_its_unsafe_call_then_resumes_once_approved(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "rockets.py").write_text(LAUNCH_FILE)
+    spec = f"{tmp_path / 'rockets.py'}:TOOLS"
+    launch = call("launch", n=1)
+
+    async def crash() -> None:
+        async with await Store.open(db) as store:
+            agent = Agent(ScriptedModel([launch]), tools=cli.load_tools(spec), store=store, durability="event")
+            with pytest.raises(BaseException) as info:
+                await agent.run("Launch one", run_id="r1")
+            assert type(info.value).__name__ == "Crash"
+
+    asyncio.run(crash())
+    assert agents("runs", "list", "--status", "running", "--store", str(db)) == 0
+    assert "r1" in capsys.readouterr().out
+
+    idle = _Served([])
+    _serve_with(monkeypatch, idle)
+    assert agents("runs", "resume", "r1", "--tools", spec, "--store", str(db)) == EXIT_WAITING
+    assert idle.requests == []  # the unsafe call waits before anything else happens
+    out = capsys.readouterr().out
+    assert f"{launch.id}  launch" in out and "was in flight when the run stopped" in out
+    assert (tmp_path / "launched.log").read_text().split() == ["1"]  # not run again silently
+
+    assert agents("runs", "approve", "r1", launch.id, "--store", str(db)) == 0
+    _serve_with(monkeypatch, _Served(["Launched."]))
+    assert agents("runs", "resume", "r1", "--tools", spec, "--store", str(db)) == 0
+    assert "= answer: Launched." in capsys.readouterr().out
+    assert (tmp_path / "launched.log").read_text().split() == ["1", "1"]
