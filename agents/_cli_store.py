@@ -119,6 +119,8 @@ def _table(rows: Sequence[Sequence[str]]) -> None:
 
 
 async def _session(store: Store, session_id: str) -> SessionInfo:
+    # The Store has no lookup of one session's info, and an empty history cannot tell an
+    # unknown session from an empty one; a page scan is cheap next to a person reading the answer.
     offset = 0
     while True:
         page = await store.sessions(limit=_PAGE, offset=offset)
@@ -166,12 +168,10 @@ def _describe(m: Message) -> list[str]:
     """A message as lines for people: role, text, and its calls or its call's result."""
     if isinstance(m, ToolResultMessage):
         return [f"tool {m.name} [{m.call_id}] {m.status}: {_text_of(m)}"]
-    lines = [f"{m.role}: {_text_of(m)}"] if _text_of(m) or not isinstance(m, AssistantMessage) else []
-    if isinstance(m, AssistantMessage):
-        if not lines and not m.tool_calls:
-            lines.append("assistant: (no text)")
-        for c in m.tool_calls:
-            lines.append(f"assistant → {c.name}({_short(c.arguments, 400)}) [{c.id}]")
+    if not isinstance(m, AssistantMessage):
+        return [f"{m.role}: {_text_of(m)}"]
+    lines = [f"assistant: {m.text}"] if m.text or not m.tool_calls else []
+    lines += [f"assistant → {c.name}({_short(c.arguments, 400)}) [{c.id}]" for c in m.tool_calls]
     return lines
 
 
@@ -222,7 +222,11 @@ async def _sessions_export(args: argparse.Namespace) -> int:
     if args.output in (None, "-"):
         sys.stdout.write(text)
     else:
-        await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
+        try:
+            await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
+        except OSError as e:
+            why = e.strerror or str(e)
+            raise CommandError(f"Cannot write {args.output}: {why}; pick another -o FILE.") from None
         print(f"exported session {info.id} ({len(stored)} messages) to {args.output}", file=sys.stderr)
     return 0
 
@@ -238,7 +242,10 @@ async def _sessions_delete(args: argparse.Namespace) -> int:
                     f"Not deleting {what}: stdin is not a terminal, so there is no one to confirm. "
                     "Pass --yes to delete without asking."
                 )
-            answer = await asyncio.to_thread(input, f"Delete {what} from {store.url}? [y/N] ")
+            try:
+                answer = await asyncio.to_thread(input, f"Delete {what} from {store.url}? [y/N] ")
+            except EOFError:
+                answer = ""
             if answer.strip().lower() not in ("y", "yes"):
                 print("not deleted")
                 return 1

@@ -174,6 +174,9 @@ def test_export_round_trips_the_stored_messages(
 
     assert agents("sessions", "export", "chat", "--store", str(db)) == 0  # stdout
     assert json.loads(capsys.readouterr().out) == doc
+    nowhere = tmp_path / "no" / "dir.json"
+    assert agents("sessions", "export", "chat", "-o", str(nowhere), "--store", str(db)) == 2
+    assert capsys.readouterr().err.startswith(f"error: Cannot write {nowhere}: No such file")
 
 
 def test_delete_asks_refuses_without_a_terminal_and_deletes_with_yes(
