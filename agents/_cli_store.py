@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents._cli_agent import (
     add_agent_options,
@@ -30,16 +30,20 @@ from agents._cli_agent import (
 )
 from agents.errors import AgentsError, UsageLimitExceeded
 from agents.events import PendingCall, RunFinished
-from agents.memory import Approve, Edit, RunEvent, SessionInfo, Store, repair_history
-from agents.memory import Deny as DenyDecision
-from agents.memory._backend import normalize_url
 from agents.messages import AssistantMessage, Message, ToolResultMessage, UserMessage
+
+if TYPE_CHECKING:
+    from agents.memory import Decision, RunEvent, SessionInfo, Store
+
+# agents.memory (SQLAlchemy, Alembic) is imported by the commands that use it: every `agents`
+# command loads this module, and most never open a store.
 
 __all__ = [
     "EXIT_WAITING",
     "STORE_ENV",
     "CommandError",
     "add_store_option",
+    "is_usage_error",
     "open_store",
     "print_waiting",
     "register",
@@ -55,6 +59,13 @@ _PAGE = 500
 
 class CommandError(AgentsError):
     """The command line names something the store does not hold, or gives a value that is not valid."""
+
+
+def is_usage_error(e: AgentsError) -> bool:
+    """True for what `main` reports with exit code 2: a `CommandError`, or any `StoreError` (an
+    unknown run or call, a decision the run does not take, a store that cannot be opened)."""
+    memory = sys.modules.get("agents.memory")  # not loaded: no store was used, so no StoreError
+    return isinstance(e, CommandError) or (memory is not None and isinstance(e, memory.StoreError))
 
 
 # -- the store ------------------------------------------------------------------------------------
@@ -80,6 +91,9 @@ def _where(args: argparse.Namespace) -> str | None:
 async def open_store(args: argparse.Namespace, *, create: bool) -> Store:
     """The store the flags name. Without `create`, a SQLite file that does not exist is an error
     (looking into a store must not leave an empty one behind)."""
+    from agents.memory import Store
+    from agents.memory._backend import normalize_url
+
     where = _where(args)
     if not create:
         url = normalize_url(where)
@@ -179,6 +193,8 @@ async def _sessions_show(args: argparse.Namespace) -> int:
     async with await open_store(args, create=False) as store:
         info = await _session(store, args.session)
         stored = (await store.history(args.session, repair=False)).messages
+    from agents.memory import repair_history
+
     seq = {id(m): n for n, m in enumerate(stored, start=1)}
     repaired, _ = repair_history(stored)
     kept = {id(m) for m in repaired}
@@ -348,12 +364,13 @@ def _edit_arguments(text: str) -> dict[str, Any]:
 
 
 async def _decide(args: argparse.Namespace) -> int:
-    if args.action == "approve":
-        decision: Approve | Edit | DenyDecision = (
-            Edit(_edit_arguments(args.args)) if args.args is not None else Approve()
-        )
+    from agents.memory import Approve, Deny, Edit
+
+    decision: Decision
+    if args.action == "deny":
+        decision = Deny(args.reason)
     else:
-        decision = DenyDecision(args.reason)
+        decision = Edit(_edit_arguments(args.args)) if args.args is not None else Approve()
     async with await open_store(args, create=False) as store:
         await store.decide(args.run, args.call_id, decision)
         events = await store.events(args.run)

@@ -26,7 +26,6 @@ from agents._cli_agent import (
 )
 from agents.errors import AgentsError, UsageLimitExceeded, trace_of
 from agents.events import ModelResponded
-from agents.memory import StoreError
 from agents.models.openai import OpenAIChatModel  # noqa: F401  (tests replace its from_server)
 from agents.models.profiles import PROFILES
 from agents.serve import DEFAULT_PORT, LOCAL_MODELS, ServerConfig, serve_forever
@@ -209,11 +208,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         return int(args.func(args))
-    except (StoreError, _cli_store.CommandError) as e:
-        # What the command named is not there, or the store cannot be used: a usage error.
-        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
-        return 2
     except AgentsError as e:
+        if _cli_store.is_usage_error(e):
+            # What the command named is not there, or the store cannot be used: one line, exit 2.
+            print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
+            return 2
         print(f"error: {e}", file=sys.stderr)
         trace = trace_of(e)
         if trace is not None:

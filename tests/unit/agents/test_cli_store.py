@@ -9,6 +9,7 @@ import io
 import json
 import shlex
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -532,3 +533,10 @@ def test_a_crashed_run_surfaces_its_unsafe_call_then_resumes_once_approved(
     assert agents("runs", "resume", "r1", "--tools", spec, "--store", str(db)) == 0
     assert "= answer: Launched." in capsys.readouterr().out
     assert (tmp_path / "launched.log").read_text().split() == ["1", "1"]
+
+
+def test_the_command_loads_the_store_only_when_a_command_uses_it() -> None:
+    # SQLAlchemy and Alembic cost about 0.4 s: `agents run` without a store must not pay for them.
+    code = "import sys, agents.cli; print([m for m in ('sqlalchemy', 'agents.memory') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
