@@ -26,6 +26,7 @@ def test_double_dash_is_refused_outside_serve() -> None:
 
 # -- agents run: --tools, local checks before the server, limits -------------------------------
 
+import argparse  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -244,9 +245,26 @@ def test_run_serve_and_serve_local_share_one_default_port() -> None:
     assert f"PORT=${{PORT:-{DEFAULT_PORT}}}" in (ROOT / "scripts" / "serve-local").read_text()
 
 
-@pytest.mark.parametrize("command", ["serve", "run", "local-model", "eval"])
+def _undocumented(parser: argparse.ArgumentParser, path: str) -> list[str]:
+    """Flags and arguments without help in `parser` and every parser below it."""
+    missing: list[str] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                missing += _undocumented(child, f"{path} {name}")
+        elif action.dest != "help" and not action.help:
+            missing.append(f"{path}: {action.dest}")
+    return missing
+
+
+@pytest.mark.parametrize("command", ["serve", "run", "local-model", "eval", "sessions", "runs"])
 def test_every_flag_has_a_description(command: str) -> None:
     sub = next(a for a in cli.build_parser()._actions if a.dest == "command")
     parser = sub.choices[command]  # type: ignore[index]
-    undocumented = [a.dest for a in parser._actions if a.dest != "help" and not a.help]
-    assert undocumented == []
+    assert _undocumented(parser, command) == []
+
+
+def test_every_command_is_checked_for_descriptions() -> None:
+    sub = next(a for a in cli.build_parser()._actions if a.dest == "command")
+    assert set(sub.choices) == {"serve", "run", "local-model", "eval", "sessions", "runs"}  # type: ignore[arg-type]
+    assert len(_undocumented(cli.build_parser(), "agents")) == 0
