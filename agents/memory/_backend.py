@@ -88,7 +88,10 @@ def _sqlite_events(engine: Engine, synchronous: Synchronous) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_WRITE) else "BEGIN")
+        # Straight to the driver's cursor: this runs once per transaction on the hot path.
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("BEGIN IMMEDIATE" if conn.info.get(_WRITE) else "BEGIN")
+        cursor.close()
 
 
 class Backend:
