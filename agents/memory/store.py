@@ -31,7 +31,7 @@ from agents.memory.records import (
     SessionHistory,
     SessionInfo,
 )
-from agents.messages import Message
+from agents.messages import Message, ToolResultMessage
 
 __all__ = ["Store"]
 
@@ -119,8 +119,12 @@ class Store:
         messages = [load_message(d) for d in data]
         if not repair:
             return SessionHistory(messages=messages, head=head)
-        fixed, n = repair_history(messages)
-        return SessionHistory(messages=fixed, head=head, repaired=n)
+        # From the middle of a session, leading results answer calls before `after`: keep them.
+        lead = 0
+        while after and lead < len(messages) and isinstance(messages[lead], ToolResultMessage):
+            lead += 1
+        fixed, n = repair_history(messages[lead:])
+        return SessionHistory(messages=messages[:lead] + fixed, head=head, repaired=n)
 
     async def sessions(self, *, limit: int = 100, offset: int = 0) -> list[SessionInfo]:
         """Sessions, most recently updated first."""
