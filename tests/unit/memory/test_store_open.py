@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.memory import Store
+from agents.memory import Store, StoreError, StoreUnavailable
 from agents.memory._backend import default_url, hide_password, normalize_url
 from agents.messages import user
 
@@ -77,3 +77,19 @@ async def test_the_url_shown_hides_the_password(tmp_path: Path) -> None:
         assert store.url == f"sqlite:///{tmp_path / 's.db'}"
         assert store.dialect == "sqlite"
         assert repr(store) == f"Store('{store.url}')"
+
+
+@pytest.mark.parametrize("driver", ["sqlite", "sqlite+aiosqlite"])
+async def test_a_closed_store_says_so(tmp_path: Path, driver: str) -> None:
+    store = await Store.open(f"{driver}:///{tmp_path / 's.db'}")
+    await store.aclose()
+    await store.aclose()
+    with pytest.raises(StoreError, match="closed"):
+        await store.append("s", [user("x")])
+
+
+async def test_a_missing_postgres_database_is_unavailable(postgres_url: str) -> None:
+    missing = postgres_url.replace("/t", "/nosuchdb_t", 1)
+    assert missing != postgres_url
+    with pytest.raises(StoreUnavailable, match="nosuchdb"):
+        await Store.open(missing)
