@@ -1,6 +1,6 @@
 """Latency of one `Store.append` of 10 messages, and of one `Store.commit` (a durable run's step).
 
-    python benchmarks/store_append.py [--n 2000] [--pg]
+    python benchmarks/store_append.py [--n 2000] [--pg] [--only NORMAL,FULL]
 
 Backends: SQLite on the store's worker thread with synchronous=NORMAL and FULL, SQLite through
 aiosqlite, and (with --pg) an embedded PostgreSQL over its unix socket. Each append is awaited
@@ -69,6 +69,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--pg", action="store_true", help="also an embedded PostgreSQL")
+    parser.add_argument("--only", default="", help="comma-separated words; run the backends named with any")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     cases: list[tuple[str, str, Literal["NORMAL", "FULL"]]] = [
@@ -84,7 +85,10 @@ async def main() -> None:
         server.psql("CREATE DATABASE bench;")
         cases.append(("postgresql (asyncpg, unix socket)", server.get_uri("bench"), "NORMAL"))
     print(f"{'backend':36} {'append of 10 messages':34} commit (2 messages, 1 event, checkpoint)")
+    only = [w for w in args.only.split(",") if w]
     for name, url, sync in cases:
+        if only and not any(w in name for w in only):
+            continue
         append, commit = await _bench(url, args.n, sync)
         print(f"{name:36} {append:34} {commit}")
     if server is not None:
