@@ -59,8 +59,8 @@ def normalize_url(url: str | os.PathLike[str] | None) -> URL:
     if url is None:
         url = default_url()
     text = os.fspath(url)
-    if "://" not in text:
-        text = f"sqlite:///{Path(text).expanduser().absolute()}"
+    if "://" not in text:  # a path: built, not parsed, so "?" or "#" in a name stay in the name
+        return URL.create("sqlite", database=str(Path(text).expanduser().absolute()))
     try:
         parsed = make_url(text)
     except (ArgumentError, ValueError) as e:

@@ -14,6 +14,7 @@ from agents.messages import user
 def test_paths_and_urls_normalise() -> None:
     assert normalize_url("/tmp/x/store.db").render_as_string() == "sqlite:////tmp/x/store.db"
     assert normalize_url(Path("rel.db")).database == str(Path("rel.db").absolute())
+    assert normalize_url("/tmp/odd?name#1.db").database == "/tmp/odd?name#1.db"
     assert normalize_url("postgresql://u:p@h/db").drivername == "postgresql+asyncpg"
     pg = normalize_url("postgresql://postgres:@/postgres?host=/run/pg")
     assert (pg.drivername, pg.query["host"]) == ("postgresql+asyncpg", "/run/pg")
