@@ -94,3 +94,11 @@ async def test_a_missing_postgres_database_is_unavailable(postgres_url: str) -> 
     assert missing != postgres_url
     with pytest.raises(StoreUnavailable, match="nosuchdb"):
         await Store.open(missing)
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite+aiosqlite://"])
+async def test_an_in_memory_store_keeps_its_data_while_open(url: str) -> None:
+    async with Store.open(url) as store:
+        await store.append("s", [user("a")])
+        assert await store.append("s", [user("b")]) == 2
+        assert (await store.history("s")).head == 2
