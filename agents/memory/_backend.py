@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from agents.memory.errors import StoreUnavailable
+from agents.memory.errors import StoreError, StoreUnavailable
 
 __all__ = ["Backend", "default_url", "hide_password", "normalize_url"]
 
@@ -35,6 +35,7 @@ T = TypeVar("T")
 Synchronous = Literal["NORMAL", "FULL"]
 _ASYNC_DRIVERS = {"postgresql": "asyncpg"}
 _WRITE = "gemma_agents_write"
+_CONNECT_TIMEOUT_S = 15
 
 
 def default_url() -> str:
@@ -58,8 +59,8 @@ def normalize_url(url: str | os.PathLike[str] | None) -> URL:
     if url is None:
         url = default_url()
     text = os.fspath(url)
-    if "://" not in text:
-        text = f"sqlite:///{Path(text).expanduser().absolute()}"
+    if "://" not in text:  # a path: built, not parsed, so "?" or "#" in a name stay in the name
+        return URL.create("sqlite", database=str(Path(text).expanduser().absolute()))
     try:
         parsed = make_url(text)
     except (ArgumentError, ValueError) as e:
@@ -88,7 +89,10 @@ def _sqlite_events(engine: Engine, synchronous: Synchronous) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_WRITE) else "BEGIN")
+        # Straight to the driver's cursor: this runs once per transaction on the hot path.
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("BEGIN IMMEDIATE" if conn.info.get(_WRITE) else "BEGIN")
+        cursor.close()
 
 
 class Backend:
@@ -108,7 +112,9 @@ class Backend:
                 _sqlite_events(self._engine, synchronous)
                 self._executor = ThreadPoolExecutor(1, thread_name_prefix="gemma-agents-store")
             else:
-                self._async = create_async_engine(url)
+                # asyncpg waits 60 s for an unreachable host by default; fail sooner.
+                args = {"timeout": _CONNECT_TIMEOUT_S} if url.drivername.endswith("asyncpg") else {}
+                self._async = create_async_engine(url, connect_args=args)
                 if self.dialect == "sqlite":
                     _sqlite_events(self._async.sync_engine, synchronous)
         except (ArgumentError, NoSuchModuleError, ImportError) as e:
@@ -131,7 +137,8 @@ class Backend:
         if self._executor is not None:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, self._in_thread, write, fn, args)
-        assert self._async is not None, "store is closed"
+        if self._async is None:
+            raise StoreError(f"Store {self.shown_url} is closed; open it again with Store.open().")
         async with self._async.connect() as conn:
             conn.sync_connection.info[_WRITE] = write  # type: ignore[union-attr]
             async with conn.begin():
@@ -140,7 +147,8 @@ class Backend:
     def _in_thread(self, write: bool, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         # One connection for the store's life: only this thread ever touches it.
         if self._conn is None:
-            assert self._engine is not None, "store is closed"
+            if self._engine is None:
+                raise StoreError(f"Store {self.shown_url} is closed; open it again with Store.open().")
             self._conn = self._engine.connect()
         conn = self._conn
         conn.info[_WRITE] = write

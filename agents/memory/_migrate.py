@@ -44,6 +44,12 @@ def known_revisions() -> frozenset[str]:
     return frozenset(s.revision for s in script.walk_revisions())
 
 
+@cache
+def head_revision() -> str | None:
+    """The newest revision shipped with this code."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def _verdict(shown_url: str, tables: set[str], versions: Iterable[str]) -> None:
     if "alembic_version" in tables:
         unknown = [v for v in versions if v not in known_revisions()]
@@ -96,5 +102,5 @@ def migrate(conn: Connection, shown_url: str, upgrade: bool) -> None:
             conn.execute(select(column("version_num")).select_from(table("alembic_version"))).scalars()
         )
     _verdict(shown_url, tables - {"sqlite_sequence"}, versions)
-    if upgrade:
+    if upgrade and versions != [head_revision()]:
         command.upgrade(alembic_config(conn), "head")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, Update, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from agents.memory import _sessions
@@ -96,21 +97,28 @@ def append_events(
     )
 
 
-def commit(
-    conn: Connection, w: RunWrite, rows: list[tuple[str, dict[str, Any]]], now: datetime
-) -> RunWriteResult:
-    """One step of a run: version check and bump, messages, events; all or nothing."""
-    values: dict[str, Any] = {"version": R.c.version + 1, "updated_at": now}
-    for name in ("status", "checkpoint", "output", "error"):
-        if getattr(w, name) is not None:
-            values[name] = getattr(w, name)
-    stmt = (
+_FIELDS = ("status", "checkpoint", "output", "error")
+
+
+@cache
+def _bump(fields: tuple[str, ...]) -> Update:
+    """The version-checked UPDATE for one set of fields, built once per set."""
+    values: dict[str, Any] = {"version": R.c.version + 1, "updated_at": bindparam("b_now")}
+    values.update({name: bindparam(f"b_{name}", type_=R.c[name].type) for name in fields})
+    return (
         update(R)
-        .where(R.c.id == w.run_id, R.c.version == w.expected_version)
+        .where(R.c.id == bindparam("b_id"), R.c.version == bindparam("b_expected"))
         .values(values)
         .returning(R.c.version, R.c.session_id)
     )
-    row = conn.execute(stmt).first()
+
+
+def commit(conn: Connection, w: RunWrite, rows: list[tuple[str, str]], now: datetime) -> RunWriteResult:
+    """One step of a run: version check and bump, messages, events; all or nothing."""
+    fields = tuple(name for name in _FIELDS if getattr(w, name) is not None)
+    params = {"b_id": w.run_id, "b_expected": w.expected_version, "b_now": now}
+    params.update({f"b_{name}": getattr(w, name) for name in fields})
+    row = conn.execute(_bump(fields), params).first()
     if row is None:
         actual = conn.execute(select(R.c.version).where(R.c.id == w.run_id)).scalar()
         if actual is None:

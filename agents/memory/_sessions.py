@@ -9,9 +9,9 @@ compiled cache serves them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Insert, Text, bindparam, delete, insert, select, type_coerce, update
+from sqlalchemy import JSON, Connection, Text, bindparam, cast, delete, insert, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from agents.memory._schema import MESSAGES as M
@@ -21,7 +21,9 @@ from agents.memory._schema import SESSIONS as S
 from agents.memory.errors import SessionConflict, StoreError
 from agents.memory.records import SessionInfo
 
-__all__ = ["append", "delete_session", "get_meta", "history", "list_sessions", "set_meta"]
+__all__ = ["append", "delete_session", "get_meta", "head_of", "history", "list_sessions", "set_meta"]
+
+T = TypeVar("T")
 
 
 _MOVE_HEAD = (
@@ -32,7 +34,12 @@ _MOVE_HEAD = (
 )
 _MOVE_HEAD_IF = _MOVE_HEAD.where(S.c.head == bindparam("b_expected"))
 _HEAD = select(S.c.head).where(S.c.id == bindparam("b_id"))
-_INSERT_MESSAGES = insert(M)
+# Message data arrives as JSON text (see _codec): bound as text, cast to JSON where the column
+# type is checked (PostgreSQL).
+_INSERT_MESSAGES = {
+    "sqlite": insert(M).values(data=type_coerce(bindparam("b_data"), Text)),
+    "postgresql": insert(M).values(data=cast(bindparam("b_data", type_=Text), JSON)),
+}
 _HISTORY = (
     select(M.c.seq, type_coerce(M.c.data, Text))
     .where(M.c.session_id == bindparam("b_id"), M.c.seq > bindparam("b_after"))
@@ -40,21 +47,24 @@ _HISTORY = (
 )
 
 
-def _new_session() -> dict[str, Insert]:
-    stmts: dict[str, Insert] = {}
-    for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert)):
-        stmts[name] = dialect_insert(S).on_conflict_do_nothing(index_elements=[S.c.id])
-    return stmts
+_NEW_SESSION = {
+    "sqlite": sqlite.insert(S).on_conflict_do_nothing(index_elements=[S.c.id]),
+    "postgresql": postgresql.insert(S).on_conflict_do_nothing(index_elements=[S.c.id]),
+}
 
 
-_NEW_SESSION = _new_session()
+def _statement(stmts: dict[str, T], conn: Connection) -> T:
+    stmt = stmts.get(conn.dialect.name)
+    if stmt is None:
+        raise StoreError(f"Dialect {conn.dialect.name!r} is not supported; use SQLite or PostgreSQL.")
+    return stmt
 
 
 def _ensure_session(conn: Connection, session_id: str, now: datetime) -> None:
-    stmt = _NEW_SESSION.get(conn.dialect.name)
-    if stmt is None:
-        raise StoreError(f"Dialect {conn.dialect.name!r} is not supported; use SQLite or PostgreSQL.")
-    conn.execute(stmt, {"id": session_id, "head": 0, "meta": {}, "created_at": now, "updated_at": now})
+    conn.execute(
+        _statement(_NEW_SESSION, conn),
+        {"id": session_id, "head": 0, "meta": {}, "created_at": now, "updated_at": now},
+    )
 
 
 def head_of(conn: Connection, session_id: str) -> int:
@@ -65,37 +75,32 @@ def head_of(conn: Connection, session_id: str) -> int:
 def append(
     conn: Connection,
     session_id: str,
-    rows: list[tuple[str, dict[str, Any]]],
+    rows: list[tuple[str, str]],
     expected_head: int | None,
     run_id: str | None,
     now: datetime,
 ) -> int:
-    """Append (role, data) rows at head+1..; the new head. `SessionConflict` if the head moved."""
-    _ensure_session(conn, session_id, now)
+    """Append (role, JSON) rows at head+1..; the new head. `SessionConflict` if the head moved."""
     n = len(rows)
-    params = {"b_id": session_id, "b_n": n, "b_now": now}
-    if expected_head is None:
-        head = conn.execute(_MOVE_HEAD, params).scalar_one()
-    else:
-        head = conn.execute(_MOVE_HEAD_IF, {**params, "b_expected": expected_head}).scalar()
+    stmt = _MOVE_HEAD if expected_head is None else _MOVE_HEAD_IF
+    params = {"b_id": session_id, "b_n": n, "b_now": now, "b_expected": expected_head}
+    head = conn.execute(stmt, params).scalar()
+    if head is None:  # a new session (or a conflict): create it, then move the head again
+        _ensure_session(conn, session_id, now)
+        head = conn.execute(stmt, params).scalar()
         if head is None:
+            assert expected_head is not None
             raise SessionConflict(session_id, expected_head, head_of(conn, session_id))
     if n:
         first = head - n + 1
         conn.execute(
-            _INSERT_MESSAGES,
+            _statement(_INSERT_MESSAGES, conn),
             [
-                {
-                    "session_id": session_id,
-                    "seq": first + i,
-                    "role": role,
-                    "run_id": run_id,
-                    "data": data,
-                    "created_at": now,
-                }
+                {"session_id": session_id, "seq": first + i, "role": role, "run_id": run_id,
+                 "b_data": data, "created_at": now}
                 for i, (role, data) in enumerate(rows)
             ],
-        )
+        )  # fmt: skip
     return int(head)
 
 

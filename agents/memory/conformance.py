@@ -197,6 +197,13 @@ async def test_repair_gives_an_orphaned_call_the_interrupted_result_in_place(sto
     assert (len(raw.messages), raw.repaired) == (3, 0)
 
 
+async def test_history_after_a_seq_keeps_results_of_earlier_calls(store: Store) -> None:
+    await store.append("s", [user("go"), _call("c1", "c2"), _result("c1"), _result("c2"), _call("c3")])
+    later = await store.history("s", after=3)
+    assert [getattr(m, "call_id", m.role) for m in later.messages] == ["c2", "assistant", "c3"]
+    assert later.repaired == 1
+
+
 async def test_repair_puts_results_before_the_next_turn_and_drops_stray_results(store: Store) -> None:
     await store.append("s", [user("go"), _call("c1"), user("again"), _result("c1"), _result("zz")])
     history = await store.history("s")

@@ -8,7 +8,7 @@ happens before the hop, so the write lock is held only for the SQL.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Coroutine, Generator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -31,7 +31,7 @@ from agents.memory.records import (
     SessionHistory,
     SessionInfo,
 )
-from agents.messages import Message
+from agents.messages import Message, ToolResultMessage
 
 __all__ = ["Store"]
 
@@ -41,8 +41,8 @@ def _now() -> datetime:
 
 
 class Store:
-    """Sessions and runs in one database. Open with `await Store.open(url)`; close with
-    `await store.aclose()` or use it as `async with await Store.open(...) as store:`."""
+    """Sessions and runs in one database. Open with `await Store.open(url)` and close with
+    `await store.aclose()`, or `async with Store.open(url) as store:`."""
 
     def __init__(self, backend: Backend) -> None:
         """Use `Store.open`, which checks and migrates the database first."""
@@ -51,16 +51,23 @@ class Store:
         self.dialect: str = backend.dialect
 
     @classmethod
-    async def open(
+    def open(
         cls,
         url: str | os.PathLike[str] | None = None,
         *,
         synchronous: Literal["NORMAL", "FULL"] = "NORMAL",
         migrate: bool = True,
-    ) -> Store:
+    ) -> _Opening:
         """Open the store at `url` (a SQLAlchemy URL or a file path; None: the default file),
-        bringing its schema up to date. Raises `StoreUnavailable`, `NotAStore` or `SchemaTooNew`,
-        leaving the database as it was."""
+        bringing its schema up to date: `store = await Store.open(url)`, or
+        `async with Store.open(url) as store:` to close it at the end. Raises `StoreUnavailable`,
+        `NotAStore` or `SchemaTooNew`, leaving the database as it was."""
+        return _Opening(cls._open(url, synchronous, migrate))
+
+    @classmethod
+    async def _open(
+        cls, url: str | os.PathLike[str] | None, synchronous: Literal["NORMAL", "FULL"], migrate: bool
+    ) -> Store:
         parsed = normalize_url(url)
         backend = Backend(parsed, synchronous=synchronous)
         try:
@@ -112,8 +119,12 @@ class Store:
         messages = [load_message(d) for d in data]
         if not repair:
             return SessionHistory(messages=messages, head=head)
-        fixed, n = repair_history(messages)
-        return SessionHistory(messages=fixed, head=head, repaired=n)
+        # From the middle of a session, leading results answer calls before `after`: keep them.
+        lead = 0
+        while after and lead < len(messages) and isinstance(messages[lead], ToolResultMessage):
+            lead += 1
+        fixed, n = repair_history(messages[lead:])
+        return SessionHistory(messages=messages[:lead] + fixed, head=head, repaired=n)
 
     async def sessions(self, *, limit: int = 100, offset: int = 0) -> list[SessionInfo]:
         """Sessions, most recently updated first."""
@@ -161,6 +172,27 @@ class Store:
     async def decide(self, run_id: str, call_id: str, decision: Decision) -> None:
         """Approve, edit or deny a call a waiting run is waiting on (once per call)."""
         await self._backend.write(_runs.decide, run_id, call_id, decision.to_json(), _now())
+
+
+class _Opening:
+    """What `Store.open` returns: await it for the store, or use it with `async with`."""
+
+    def __init__(self, opening: Coroutine[Any, Any, Store]) -> None:
+        self._opening = opening
+        self._store: Store | None = None
+
+    def __await__(self) -> Generator[Any, None, Store]:
+        return self._opening.__await__()
+
+    async def __aenter__(self) -> Store:
+        self._store = await self._opening
+        return self._store
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._store is not None:
+            await self._store.aclose()
 
 
 def _first_line(e: BaseException) -> str:
