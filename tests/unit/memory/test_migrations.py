@@ -56,7 +56,9 @@ async def test_the_migrations_build_exactly_the_schema(tmp_path: Path) -> None:
     await (await Store.open(db)).aclose()
     engine = create_engine(f"sqlite:///{db}")
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        # The FTS5 index (a virtual table and its shadow tables) is SQL of the 0002 revision.
+        opts = {"include_name": lambda name, kind, _: kind != "table" or not name.startswith("memories_fts")}
+        assert compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata) == []
     engine.dispose()
 
 
