@@ -57,4 +57,5 @@ def pg_text(vector: Sequence[float]) -> str:
 
 def dot(a: Sequence[float], b: Sequence[float]) -> float:
     """The dot product (the cosine similarity of unit vectors)."""
-    return math.fsum(map(operator.mul, a, b))
+    total: float = sum(map(operator.mul, a, b))  # fsum is exact but 2x slower on a scan
+    return total

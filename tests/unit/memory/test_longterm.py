@@ -127,6 +127,7 @@ async def test_a_duplicate_returns_the_original_and_never_overwrites_it(store: S
 HOSTILE = [
     *['"', '"tea', "tea*", "*", "NEAR(tea coffee", "NEAR(", "-tea", "-", "text:tea", ":", "tea AND"],
     *["OR", "NOT tea", "(tea", "tea)", "^tea", "'tea'", "tea & coffee | !milk", "<->", "", "   "],
+    *["_", "__init__", "tea_", "\\", "%", "tea;--", "{tea}", "[tea]", "tea\x00"],
 ]
 
 
