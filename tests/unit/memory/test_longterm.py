@@ -6,6 +6,7 @@ import itertools
 import json
 import math
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -308,3 +309,21 @@ async def test_a_0001_database_gains_memories_in_place(
         item = await memory.remember("migrated databases remember too")
         assert [i.id for i in await memory.recall("migrated")] == [item.id]
         assert [i.id for i in await memory.recall("databases remember")] == [item.id]
+
+
+async def test_the_text_index_follows_forget_and_survives_vacuum(tmp_path: Path) -> None:
+    # The FTS5 index points at memories.n, an INTEGER PRIMARY KEY: VACUUM renumbers plain rowids.
+    async with await Store.open(tmp_path / "s.db") as store:
+        memory = Memory(store, "n")
+        items = [await memory.remember(f"note {i} about {'tea' if i % 2 else 'coffee'}") for i in range(40)]
+        for item in items[:30]:
+            assert await memory.forget(item.id)
+    raw = sqlite3.connect(tmp_path / "s.db")
+    raw.execute("VACUUM")
+    raw.execute("INSERT INTO memories_fts(memories_fts) VALUES ('integrity-check')")
+    raw.close()
+    async with await Store.open(tmp_path / "s.db") as store:
+        memory = Memory(store, "n")
+        found = await memory.recall("tea", limit=50)
+        assert sorted(i.id for i in found) == sorted(i.id for i in items[30:] if "tea" in i.text)
+        assert all("tea" in i.text for i in found)
