@@ -3,6 +3,7 @@
 store = await Store.open()                  # ~/.local/share/gemma-agents/store.db
 head = await store.append("chat-1", [user("hi")])
 history = (await store.history("chat-1")).messages
+memory = Memory(store, "user:alice")      # long-term memory, see agents.memory.longterm
 """
 
 from agents.memory._repair import repair_history
@@ -15,6 +16,7 @@ from agents.memory.errors import (
     StoreUnavailable,
 )
 from agents.memory.history import HistoryPolicy, LastTurns, PolicyContext, Summarize, TokenBudget
+from agents.memory.longterm import Embedder, Memory, MemoryItem, OpenAIEmbedder, memory_tools
 from agents.memory.records import (
     Approve,
     Decision,
@@ -37,9 +39,13 @@ __all__ = [
     "Deny",
     "Durability",
     "Edit",
+    "Embedder",
     "HistoryPolicy",
     "LastTurns",
+    "Memory",
+    "MemoryItem",
     "NotAStore",
+    "OpenAIEmbedder",
     "PolicyContext",
     "RunConflict",
     "RunEvent",
@@ -56,5 +62,6 @@ __all__ = [
     "StoreUnavailable",
     "Summarize",
     "TokenBudget",
+    "memory_tools",
     "repair_history",
 ]

@@ -10,16 +10,30 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, String, Table, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "MEMORIES",
     "MESSAGES",
     "RUNS",
     "RUN_EVENTS",
     "SESSIONS",
     "Base",
+    "MemoryRow",
     "MessageRow",
     "RunEventRow",
     "RunRow",
@@ -128,3 +142,25 @@ SESSIONS = _table(SessionRow)
 MESSAGES = _table(MessageRow)
 RUNS = _table(RunRow)
 RUN_EVENTS = _table(RunEventRow)
+
+
+class MemoryRow(Base):
+    """One long-term memory (revision 0002). `n` is an integer key so that SQLite's FTS5 index
+    (`memories_fts`, external content) can point at rows by a rowid VACUUM never renumbers; `id`
+    is the public one. On PostgreSQL the migration adds a generated `tsv` column, and `embedding`
+    is a pgvector `vector` when the extension could be created."""
+
+    __tablename__ = "memories"
+    n: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(32), unique=True)
+    namespace: Mapped[str]
+    text: Mapped[str] = mapped_column(Text)
+    meta: Mapped[dict[str, Any]]
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    embedding_model: Mapped[str | None]
+    __table_args__ = (UniqueConstraint("namespace", "digest", name="uq_memories_namespace_digest"),)
+
+
+MEMORIES = _table(MemoryRow)
