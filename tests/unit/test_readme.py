@@ -214,6 +214,17 @@ async def test_sessions_and_durable_runs(tmp_path: Path, capsys: pytest.CaptureF
     assert [m.role for m in stored] == ["user", "assistant", "tool", "assistant"]
 
 
+async def test_long_term_memory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    block = only("Long-term memory")
+    model = ScriptedModel([call("remember", text="Alice's flight is on Friday."), "Noted."])
+    ns = definitions_before(block) | {"model": model, "store_path": tmp_path / "store.db"}
+    ns = await run_block(block, ns)
+    assert "['Alice prefers tea to coffee.']" in capsys.readouterr().out
+    texts = [item.text for item in await ns["memory"].items()]
+    assert sorted(texts) == ["Alice prefers tea to coffee.", "Alice's flight is on Friday."]
+    await ns["store"].aclose()
+
+
 async def test_usage_limits(capsys: pytest.CaptureFixture[str]) -> None:
     block = only("Usage limits")
     model = ScriptedModel([call("check_stock", sku="MUG-1") for _ in range(3)] + ["never reached"])
@@ -227,6 +238,7 @@ SCRIPTED = {
     "Run context and ModelRetry",
     "Approval",
     "Sessions and durable runs",
+    "Long-term memory",
     "Usage limits",
 }
 
