@@ -23,7 +23,7 @@ from typing import Any, Literal, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from agents.memory.errors import StoreError, StoreUnavailable
@@ -114,7 +114,8 @@ class Backend:
             else:
                 # asyncpg waits 60 s for an unreachable host by default; fail sooner.
                 args = {"timeout": _CONNECT_TIMEOUT_S} if url.drivername.endswith("asyncpg") else {}
-                self._async = create_async_engine(url, connect_args=args)
+                # pre_ping: a connection the server dropped (a restart) is replaced, not used.
+                self._async = create_async_engine(url, connect_args=args, pool_pre_ping=True)
                 if self.dialect == "sqlite":
                     _sqlite_events(self._async.sync_engine, synchronous)
         except (ArgumentError, NoSuchModuleError, ImportError) as e:
@@ -134,6 +135,18 @@ class Backend:
         return await self._run(True, fn, args)
 
     async def _run(self, write: bool, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        try:
+            return await self._transact(write, fn, args)
+        except (OperationalError, InterfaceError, OSError) as e:
+            # The database went away (server down, file gone, connection dropped mid-transaction):
+            # the transaction did not commit, and what was committed before stays.
+            raise StoreUnavailable(self.shown_url, f"{type(e).__name__}: {str(e).splitlines()[0]}") from e
+        except DBAPIError as e:
+            if not e.connection_invalidated:
+                raise
+            raise StoreUnavailable(self.shown_url, f"connection lost: {str(e).splitlines()[0]}") from e
+
+    async def _transact(self, write: bool, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         if self._executor is not None:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, self._in_thread, write, fn, args)
