@@ -284,3 +284,15 @@ async def test_run_stream_with_a_session_stops_at_a_call_that_waits(store: Store
         events = [e async for e in stream]
     assert isinstance(events[-1], RunWaiting) and stream.result.waiting
     assert (await store.run(stream.result.run_id)).status == "waiting"
+
+
+async def test_the_history_policy_chooses_what_of_the_session_the_model_sees(store: Store) -> None:
+    from agents.memory import LastTurns
+
+    model = ScriptedModel(["a1", "a2", "a3"])
+    agent = Agent(model, store=store, history=LastTurns(1))
+    for prompt in ("q1", "q2", "q3"):
+        await agent.run(prompt, session="long")
+    sent = [m.content for m in model.requests[-1].messages if isinstance(m, UserMessage)]
+    assert sent == ["q2", "q3"]  # one earlier turn, then the new prompt
+    assert len((await store.history("long")).messages) == 6  # the store keeps everything
