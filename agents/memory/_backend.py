@@ -35,6 +35,10 @@ T = TypeVar("T")
 Synchronous = Literal["NORMAL", "FULL"]
 _ASYNC_DRIVERS = {"postgresql": "asyncpg"}
 _WRITE = "gemma_agents_write"
+# A server store is shared by many concurrent runs (asyncio tasks); SQLAlchemy's default pool
+# (5 + 10 overflow) made the 16th to 64th writers queue for a connection, not for the database. 16 kept
+# open, up to 64 at a burst, stays well under PostgreSQL's default max_connections=100.
+_SERVER_POOL: dict[str, Any] = {"pool_size": 16, "max_overflow": 48}
 
 
 def default_url() -> str:
@@ -108,7 +112,8 @@ class Backend:
                 _sqlite_events(self._engine, synchronous)
                 self._executor = ThreadPoolExecutor(1, thread_name_prefix="gemma-agents-store")
             else:
-                self._async = create_async_engine(url)
+                pool = _SERVER_POOL if self.dialect != "sqlite" else {}
+                self._async = create_async_engine(url, **pool)
                 if self.dialect == "sqlite":
                     _sqlite_events(self._async.sync_engine, synchronous)
         except (ArgumentError, NoSuchModuleError, ImportError) as e:
