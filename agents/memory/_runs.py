@@ -7,12 +7,13 @@ checkpoint), and under that row lock appends the step's messages and events.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Insert, Row, Update, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from agents.memory import _sessions
 from agents.memory._schema import RUN_EVENTS as E
@@ -55,31 +56,41 @@ class UnknownRun(StoreError, KeyError):
         return str(self.args[0])
 
 
+def _new_run() -> dict[str, Insert]:
+    return {
+        name: dialect_insert(R).on_conflict_do_nothing(index_elements=[R.c.id])
+        for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+    }
+
+
+_NEW_RUN = _new_run()
+
+
 def create_run(conn: Connection, record: RunRecord, now: datetime) -> None:
     """Insert a run at version 0 (its record's version is ignored). `RunConflict` if the id exists."""
-    if conn.execute(select(R.c.id).where(R.c.id == record.id)).first() is not None:
+    # One statement: an insert that does nothing on a taken id (no SELECT, no savepoint).
+    stmt = _NEW_RUN.get(conn.dialect.name)
+    if stmt is None:
+        raise StoreError(f"Dialect {conn.dialect.name!r} is not supported; use SQLite or PostgreSQL.")
+    inserted = conn.execute(
+        stmt,
+        {
+            "id": record.id,
+            "session_id": record.session_id,
+            "agent": record.agent,
+            "status": record.status,
+            "config": record.config,
+            "checkpoint": record.checkpoint,
+            "output": record.output,
+            "error": record.error,
+            "start_head": record.start_head,
+            "version": 0,
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).rowcount
+    if inserted != 1:
         raise RunConflict(record.id, None, None)
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(R),
-                {
-                    "id": record.id,
-                    "session_id": record.session_id,
-                    "agent": record.agent,
-                    "status": record.status,
-                    "config": record.config,
-                    "checkpoint": record.checkpoint,
-                    "output": record.output,
-                    "error": record.error,
-                    "start_head": record.start_head,
-                    "version": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-    except IntegrityError:
-        raise RunConflict(record.id, None, None) from None
 
 
 def append_events(
@@ -96,21 +107,30 @@ def append_events(
     )
 
 
+_FIELDS = ("status", "checkpoint", "output", "error")
+
+
+@functools.cache
+def _bump(fields: tuple[str, ...]) -> Update:
+    """The version-checked UPDATE of a run that sets `fields`; built once per field set so the
+    hot path neither builds a statement nor computes its cache key."""
+    return (
+        update(R)
+        .where(R.c.id == bindparam("b_id"), R.c.version == bindparam("b_version"))
+        .values(version=R.c.version + 1, updated_at=bindparam("b_now"))
+        .values({name: bindparam(f"b_{name}", type_=R.c[name].type) for name in fields})
+        .returning(R.c.version, R.c.session_id)
+    )
+
+
 def commit(
     conn: Connection, w: RunWrite, rows: list[tuple[str, dict[str, Any]]], now: datetime
 ) -> RunWriteResult:
     """One step of a run: version check and bump, messages, events; all or nothing."""
-    values: dict[str, Any] = {"version": R.c.version + 1, "updated_at": now}
-    for name in ("status", "checkpoint", "output", "error"):
-        if getattr(w, name) is not None:
-            values[name] = getattr(w, name)
-    stmt = (
-        update(R)
-        .where(R.c.id == w.run_id, R.c.version == w.expected_version)
-        .values(values)
-        .returning(R.c.version, R.c.session_id)
-    )
-    row = conn.execute(stmt).first()
+    fields = tuple(name for name in _FIELDS if getattr(w, name) is not None)
+    params: dict[str, Any] = {f"b_{name}": getattr(w, name) for name in fields}
+    params.update(b_id=w.run_id, b_version=w.expected_version, b_now=now)
+    row = conn.execute(_bump(fields), params).first()
     if row is None:
         actual = conn.execute(select(R.c.version).where(R.c.id == w.run_id)).scalar()
         if actual is None:

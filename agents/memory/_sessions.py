@@ -1,9 +1,9 @@
 """Session units of work: sync functions of a `Connection`, each run as one transaction.
 
-The append is the hot path: a dialect upsert of the session row, one UPDATE that moves the
-head (and checks `expected_head`) under the row lock, then one executemany of the messages
-with seq head-n+1..head. Gapless by construction. Statements are built once, so SQLAlchemy's
-compiled cache serves them.
+The append is the hot path: one UPDATE that moves the head (and checks `expected_head`) under
+the row lock (the session row is created by a dialect upsert only when that UPDATE found none),
+then one executemany of the messages with seq head-n+1..head. Gapless by construction.
+Statements are built once, so SQLAlchemy's compiled cache serves them.
 """
 
 from __future__ import annotations
@@ -71,15 +71,20 @@ def append(
     now: datetime,
 ) -> int:
     """Append (role, data) rows at head+1..; the new head. `SessionConflict` if the head moved."""
-    _ensure_session(conn, session_id, now)
     n = len(rows)
-    params = {"b_id": session_id, "b_n": n, "b_now": now}
-    if expected_head is None:
-        head = conn.execute(_MOVE_HEAD, params).scalar_one()
-    else:
-        head = conn.execute(_MOVE_HEAD_IF, {**params, "b_expected": expected_head}).scalar()
+    params: dict[str, Any] = {"b_id": session_id, "b_n": n, "b_now": now}
+    move = _MOVE_HEAD
+    if expected_head is not None:
+        move = _MOVE_HEAD_IF
+        params["b_expected"] = expected_head
+    # The session usually exists: move its head first, and create it only when nothing moved
+    # (one statement fewer per append than an upsert each time).
+    head = conn.execute(move, params).scalar()
+    if head is None:
+        _ensure_session(conn, session_id, now)
+        head = conn.execute(move, params).scalar()
         if head is None:
-            raise SessionConflict(session_id, expected_head, head_of(conn, session_id))
+            raise SessionConflict(session_id, expected_head or 0, head_of(conn, session_id))
     if n:
         first = head - n + 1
         conn.execute(
