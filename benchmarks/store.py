@@ -1,6 +1,6 @@
 """What the store costs a run: write latency, a durable conversation, and runs/s with and without.
 
-    python benchmarks/store.py [--writes 2000] [--runs 60] [--rounds 5] [--turns 25]
+    python benchmarks/store.py [--writes 2000] [--runs 40] [--rounds 9] [--turns 25]
                                [--pg-url URL | --no-pg] [--profile] [--json PATH]
 
 Backends: SQLite on the store's worker thread with `synchronous=NORMAL` (the default) and with
@@ -140,15 +140,15 @@ def _completion(body: dict[str, Any]) -> bytes:
 
 
 class _Server:
-    """Handles each connection in its own task; closing cancels them (httpx keeps them alive)."""
+    """Serves each connection until the client closes it; `close` ends those still open."""
 
     def __init__(self) -> None:
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.open: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self.tasks.add(task)
+        self.open[task] = writer
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -168,10 +168,18 @@ class _Server:
                 )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
-            pass
+            pass  # the client (or `close`) closed the connection
         finally:
-            self.tasks.discard(task)
+            self.open.pop(task, None)
             writer.close()
+
+    async def close(self) -> None:
+        # Closing the transports ends each handler's read cleanly; cancelling them instead
+        # makes asyncio log a CancelledError traceback per kept-alive connection.
+        tasks = list(self.open)
+        for writer in self.open.values():
+            writer.transport.abort()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @contextlib.asynccontextmanager
@@ -184,9 +192,7 @@ async def local_server() -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}/v1"
     finally:
         server.close()
-        for task in list(handler.tasks):
-            task.cancel()
-        await asyncio.gather(*handler.tasks, return_exceptions=True)
+        await handler.close()
         await server.wait_closed()
 
 
@@ -275,21 +281,31 @@ async def write_latency(b: Backend, writes: int, profile: bool) -> list[dict[str
             target, verdict = _verdict(b.name, op, s)
             row = {"part": "write", "backend": b.name, "op": op, **s, "target": target, "verdict": verdict}
             if profile and verdict == "MISS":
-                row["profile"] = await _profile(fn, min(writes, 500))
+                row["profile"] = await _profile(store, fn, min(writes, 500))
             rows.append(row)
     finally:
         await store.aclose()
     return rows
 
 
-async def _profile(fn: Callable[[int], Awaitable[Any]], n: int) -> str:
-    prof = cProfile.Profile()
-    prof.enable()
+async def _profile(store: Store, fn: Callable[[int], Awaitable[Any]], n: int) -> str:
+    """Top functions by own time of `n` more writes: the event loop's thread, plus the store's
+    worker thread where SQLite's transactions run (a profiler sees one thread only)."""
+    loop_prof, worker_prof = cProfile.Profile(), cProfile.Profile()
+    executor = getattr(store._backend, "_executor", None)
+    if executor is not None:
+        await asyncio.get_running_loop().run_in_executor(executor, worker_prof.enable)
+    loop_prof.enable()
     for i in range(n):
         await fn(10_000_000 + i)
-    prof.disable()
+    loop_prof.disable()
     out = io.StringIO()
-    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(15)
+    if executor is not None:
+        await asyncio.get_running_loop().run_in_executor(executor, worker_prof.disable)
+        out.write("-- store worker thread\n")
+        pstats.Stats(worker_prof, stream=out).sort_stats("tottime").print_stats(15)
+        out.write("-- event loop thread\n")
+    pstats.Stats(loop_prof, stream=out).sort_stats("tottime").print_stats(15)
     return out.getvalue()
 
 
@@ -426,8 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--turns", type=int, default=25, help="turns of the durable conversation (default 25)"
     )
-    parser.add_argument("--runs", type=int, default=60, help="runs per config and round (default 60)")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; the median is shown")
+    parser.add_argument("--runs", type=int, default=40, help="runs per config and round (default 40)")
+    parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds; the median is shown")
     parser.add_argument(
         "--parts",
         nargs="+",
