@@ -15,11 +15,14 @@ Each message says who wrote it and its counter ("w<writer>:<i>"), so the checks 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,16 +98,21 @@ async def test_postgresql_64_writers_one_session(postgres_url: str) -> None:
             await s.aclose()
 
 
-def _sqlite_process(url: str, writer: int, appends: int, ready: object) -> None:
+def _sqlite_process(url: str, writer: int, appends: int, start: Any, errors: Any) -> None:
     async def main() -> None:
         store = await Store.open(url)
         try:
-            ready.wait()  # type: ignore[attr-defined]
+            start.wait()  # every process has its store open: the appends race from here
             await _writer(store, writer, appends)
         finally:
             await store.aclose()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except BaseException as e:
+        errors.put(f"writer {writer}: {type(e).__name__}: {e}")
+        start.abort()  # nobody waits for a writer that is gone
+        raise
 
 
 async def test_sqlite_8_processes_one_file(tmp_path: Path) -> None:
@@ -112,19 +120,26 @@ async def test_sqlite_8_processes_one_file(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'store.db'}"
     await (await Store.open(url)).aclose()  # migrate once, before the race
     ctx = multiprocessing.get_context("spawn")
-    ready = ctx.Event()
-    procs = [ctx.Process(target=_sqlite_process, args=(url, w, APPENDS, ready)) for w in range(writers)]
+    start, errors = ctx.Barrier(writers + 1), ctx.Queue()
+    procs = [
+        ctx.Process(target=_sqlite_process, args=(url, w, APPENDS, start, errors)) for w in range(writers)
+    ]
     for p in procs:
         p.start()
-    # Children print their traceback to stderr; a "database is locked" would fail them here.
-    await asyncio.sleep(0)
+    with contextlib.suppress(threading.BrokenBarrierError):  # a writer failed: reported below
+        await asyncio.to_thread(start.wait, 120)
     started = time.perf_counter()
-    ready.set()
     for p in procs:
         await asyncio.to_thread(p.join, 300)
     elapsed = time.perf_counter() - started
     print(f"\nSQLite: {writers} processes x {APPENDS} appends in {elapsed:.1f} s")
-    assert [p.exitcode for p in procs] == [0] * writers, "a writer process failed (see its stderr)"
+    failures = []
+    while not errors.empty():
+        failures.append(errors.get())
+    assert failures == [], (
+        "a writer failed (a 'database is locked' means BEGIN IMMEDIATE or the busy timeout did not hold)"
+    )
+    assert [p.exitcode for p in procs] == [0] * writers
     store = await Store.open(url)
     try:
         assert await _seqs(store) == list(range(1, writers * APPENDS + 1))
