@@ -10,7 +10,7 @@ fresh database. Parts:
 
 1. Write latency, p50/p99/mean over `--writes` writes after a warm-up:
    - `commit`: `Store.commit(RunWrite(...))` of one agent step, the per-step write of a durable
-     run: 10 messages (an assistant turn with 9 calls and their 9 results... see `_step`), 2 events
+     run: 10 messages (an assistant turn calling 9 tools, then the 9 results), 2 events
      and a checkpoint, with the version check.
    - `append`: `Store.append` of the same 10 messages to a session.
    Targets: SQLite NORMAL p50 <= 0.3 ms and p99 <= 2 ms; PostgreSQL (local) p99 <= 5 ms.
