@@ -36,6 +36,10 @@ Synchronous = Literal["NORMAL", "FULL"]
 _ASYNC_DRIVERS = {"postgresql": "asyncpg"}
 _WRITE = "gemma_agents_write"
 _CONNECT_TIMEOUT_S = 15
+# A server store is shared by many concurrent runs (asyncio tasks); SQLAlchemy's default pool
+# (5 + 10 overflow) made the 16th to 64th writers queue for a connection, not for the database. 16 kept
+# open, up to 64 at a burst, stays well under PostgreSQL's default max_connections=100.
+_SERVER_POOL: dict[str, Any] = {"pool_size": 16, "max_overflow": 48}
 
 
 def default_url() -> str:
@@ -114,8 +118,9 @@ class Backend:
             else:
                 # asyncpg waits 60 s for an unreachable host by default; fail sooner.
                 args = {"timeout": _CONNECT_TIMEOUT_S} if url.drivername.endswith("asyncpg") else {}
+                pool = _SERVER_POOL if self.dialect != "sqlite" else {}
                 # pre_ping: a connection the server dropped (a restart) is replaced, not used.
-                self._async = create_async_engine(url, connect_args=args, pool_pre_ping=True)
+                self._async = create_async_engine(url, connect_args=args, pool_pre_ping=True, **pool)
                 if self.dialect == "sqlite":
                     _sqlite_events(self._async.sync_engine, synchronous)
         except (ArgumentError, NoSuchModuleError, ImportError) as e:

@@ -12,8 +12,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, Update, bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Insert, Row, Update, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from agents.memory import _sessions
 from agents.memory._schema import RUN_EVENTS as E
@@ -56,31 +56,41 @@ class UnknownRun(StoreError, KeyError):
         return str(self.args[0])
 
 
+def _new_run() -> dict[str, Insert]:
+    return {
+        name: dialect_insert(R).on_conflict_do_nothing(index_elements=[R.c.id])
+        for name, dialect_insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+    }
+
+
+_NEW_RUN = _new_run()
+
+
 def create_run(conn: Connection, record: RunRecord, now: datetime) -> None:
     """Insert a run at version 0 (its record's version is ignored). `RunConflict` if the id exists."""
-    if conn.execute(select(R.c.id).where(R.c.id == record.id)).first() is not None:
+    # One statement: an insert that does nothing on a taken id (no SELECT, no savepoint).
+    stmt = _NEW_RUN.get(conn.dialect.name)
+    if stmt is None:
+        raise StoreError(f"Dialect {conn.dialect.name!r} is not supported; use SQLite or PostgreSQL.")
+    inserted = conn.execute(
+        stmt,
+        {
+            "id": record.id,
+            "session_id": record.session_id,
+            "agent": record.agent,
+            "status": record.status,
+            "config": record.config,
+            "checkpoint": record.checkpoint,
+            "output": record.output,
+            "error": record.error,
+            "start_head": record.start_head,
+            "version": 0,
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).rowcount
+    if inserted != 1:
         raise RunConflict(record.id, None, None)
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(R),
-                {
-                    "id": record.id,
-                    "session_id": record.session_id,
-                    "agent": record.agent,
-                    "status": record.status,
-                    "config": record.config,
-                    "checkpoint": record.checkpoint,
-                    "output": record.output,
-                    "error": record.error,
-                    "start_head": record.start_head,
-                    "version": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-    except IntegrityError:
-        raise RunConflict(record.id, None, None) from None
 
 
 def append_events(

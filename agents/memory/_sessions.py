@@ -1,9 +1,9 @@
 """Session units of work: sync functions of a `Connection`, each run as one transaction.
 
-The append is the hot path: a dialect upsert of the session row, one UPDATE that moves the
-head (and checks `expected_head`) under the row lock, then one executemany of the messages
-with seq head-n+1..head. Gapless by construction. Statements are built once, so SQLAlchemy's
-compiled cache serves them.
+The append is the hot path: one UPDATE that moves the head (and checks `expected_head`) under
+the row lock (the session row is created by a dialect upsert only when that UPDATE found none),
+then one executemany of the messages with seq head-n+1..head. Gapless by construction.
+Statements are built once, so SQLAlchemy's compiled cache serves them.
 """
 
 from __future__ import annotations
