@@ -119,12 +119,18 @@ class Backend:
                 # asyncpg waits 60 s for an unreachable host by default; fail sooner.
                 args = {"timeout": _CONNECT_TIMEOUT_S} if url.drivername.endswith("asyncpg") else {}
                 pool = _SERVER_POOL if self.dialect != "sqlite" else {}
-                # pre_ping: a connection the server dropped (a restart) is replaced, not used.
-                self._async = create_async_engine(url, connect_args=args, pool_pre_ping=True, **pool)
+                # No pre-ping (a round trip per transaction): a connection the server dropped fails
+                # its transaction (StoreUnavailable) and is replaced at the next checkout.
+                self._async = create_async_engine(url, connect_args=args, **pool)
                 if self.dialect == "sqlite":
                     _sqlite_events(self._async.sync_engine, synchronous)
         except (ArgumentError, NoSuchModuleError, ImportError) as e:
             raise StoreUnavailable(self.shown_url, f"unsupported URL ({e})") from None
+
+    @property
+    def on_thread(self) -> bool:
+        """True when every transaction runs on this store's one worker thread (SQLite's default)."""
+        return self._executor is not None
 
     @property
     def is_file(self) -> bool:
