@@ -64,7 +64,7 @@ class Durable:
 
 async def attach(state: RunState[Any], d: Durable, session: str | None) -> None:
     """Put the session's history before the run's messages, and give the run its journal."""
-    from agents.memory import RunRecord
+    from agents.memory import RunRecord, SessionHistory
 
     store = await d.handle.get()
     if store is None:
@@ -76,7 +76,8 @@ async def attach(state: RunState[Any], d: Durable, session: str | None) -> None:
     if session is not None and state.new_from:
         raise ConfigError("Pass session= or message_history=, not both: the session holds the history.")
     session_id = session if session is not None else f"run:{state.run_id}"
-    loaded = await store.history(session_id)
+    # A run's own session is new: nothing to read (one transaction fewer per run).
+    loaded = await store.history(session_id) if session is not None else SessionHistory([], 0)
     history: list[Message] = loaded.messages
     if d.history is not None and history:
         history = await _apply_policy(d.history, history, state, session_id, store, loaded.head)

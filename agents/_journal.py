@@ -7,9 +7,10 @@ version must be the one this journal last wrote (so a stale or cancelled writer 
 
 When, by durability mode:
 
-    event  the model response before its calls run; each call just before it is dispatched;
-           each result as it returns; the batch's results; the end.
-    step   the model response before its calls run; the batch's results; the end.
+    event  the prompt at the start; the model response before its calls run; each call just
+           before it is dispatched; each result as it returns; the batch's results; the end.
+    step   the model response before its calls run (the run's first write); the batch's
+           results; the end.
     end    one write at the end (or when the run stops to wait): a crash loses the run.
 
 A write that fails raises, and the run stops there: an effect is never started on top of a
@@ -60,8 +61,10 @@ class Journal:
     # -- the loop's calls -------------------------------------------------------------------
 
     async def started(self, state: RunState[Any]) -> None:
+        """The prompt is on record at once under "event"; under "step" with the model's first
+        response (a crash before it leaves no run: nothing of it has happened yet)."""
         self.events.append(("started", {"schema": SCHEMA}))
-        if self.durability != "end":
+        if self.durability == "event":
             await self.flush(state)
 
     async def responded(self, state: RunState[Any], step: int, calls: list[ToolCall]) -> None:
@@ -118,9 +121,7 @@ class Journal:
         from agents.memory import RunWrite
 
         async with self._lock:  # calls of one batch return concurrently; writes go one at a time
-            if self.version < 0:
-                await self.store.create_run(self.record)
-                self.version = 0
+            create = self.record if self.version < 0 else None  # the first write makes the run
             messages: list[Message] = []
             ckpt = None
             if state is not None:
@@ -129,7 +130,7 @@ class Journal:
                 ckpt = {**checkpoint(state), "head": self.head + len(messages)}
             write = RunWrite(
                 run_id=self.record.id,
-                expected_version=self.version,
+                expected_version=max(self.version, 0),
                 messages=messages,
                 expected_head=self.head,
                 events=list(self.events),
@@ -137,6 +138,7 @@ class Journal:
                 checkpoint=ckpt,
                 output=output,
                 error=error,
+                create=create,
             )
             done = await self.store.commit(write)
             if state is not None:

@@ -125,6 +125,8 @@ def _bump(fields: tuple[str, ...]) -> Update:
 
 def commit(conn: Connection, w: RunWrite, rows: list[tuple[str, str]], now: datetime) -> RunWriteResult:
     """One step of a run: version check and bump, messages, events; all or nothing."""
+    if w.create is not None:
+        create_run(conn, w.create, now)
     fields = tuple(name for name in _FIELDS if getattr(w, name) is not None)
     params = {"b_id": w.run_id, "b_expected": w.expected_version, "b_now": now}
     params.update({f"b_{name}": getattr(w, name) for name in fields})

@@ -344,6 +344,23 @@ async def test_racing_commits_one_wins(store: Store) -> None:
     assert [e.seq for e in await store.events(run.id)] == [1]
 
 
+async def test_a_first_commit_creates_the_run_in_the_same_transaction(store: Store) -> None:
+    record = RunRecord(id="new", session_id="s1", agent="a", status="running", config={}, checkpoint={})
+    done = await store.commit(
+        RunWrite("new", 0, messages=[user("q")], expected_head=0, events=[("started", {})], create=record)
+    )
+    assert done.version == 1 and (await store.run("new")).status == "running"
+    await store.append("s1", [user("someone else")])
+    again = RunRecord(id="other", session_id="s1", agent="a", status="running", config={}, checkpoint={})
+    with pytest.raises(SessionConflict):  # the session moved: the run is not created either
+        await store.commit(RunWrite("other", 0, messages=[user("x")], expected_head=1, create=again))
+    with pytest.raises(StoreError, match="No run"):
+        await store.run("other")
+    with pytest.raises(RunConflict):  # an id that is taken
+        await store.commit(RunWrite("new", 0, create=record))
+    assert (await store.run("new")).version == 1
+
+
 async def test_commit_to_an_unknown_run(store: Store) -> None:
     with pytest.raises(StoreError, match="No run"):
         await store.commit(RunWrite("ghost", 0, messages=[user("x")]))

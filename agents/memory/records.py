@@ -89,7 +89,9 @@ class RunWrite:
     """What one `Store.commit` writes, in one transaction, if the run is at `expected_version`.
 
     `messages` go to the run's session (`expected_head` checked when given); `events` to its
-    log; `status`, `checkpoint`, `output` and `error` replace the run's when not None.
+    log; `status`, `checkpoint`, `output` and `error` replace the run's when not None. With
+    `create`, the run is inserted first, in the same transaction (`RunConflict` if its id is
+    taken), and `expected_version` must be 0: a durable run's first write is one transaction.
     """
 
     run_id: str
@@ -101,6 +103,7 @@ class RunWrite:
     checkpoint: dict[str, Any] | None = None
     output: Any = None
     error: str | None = None
+    create: RunRecord | None = None
 
 
 @dataclass(frozen=True)
