@@ -110,6 +110,7 @@ class Backend:
         self._engine: Engine | None = None
         self._async: AsyncEngine | None = None
         self._conn: Connection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the async engine's loop
         try:
             if url.drivername in ("sqlite", "sqlite+pysqlite"):
                 self._engine = create_engine(url)
@@ -163,6 +164,17 @@ class Backend:
             return await loop.run_in_executor(self._executor, self._in_thread, write, fn, args)
         if self._async is None:
             raise StoreError(f"Store {self.shown_url} is closed; open it again with Store.open().")
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            # An async driver's connections belong to the loop that made them; used from another
+            # one they fail deep inside the driver. Say so here instead.
+            raise StoreError(
+                f"Store {self.shown_url} was opened on another event loop (each run_sync call has its "
+                "own). Open a store per loop, or give the agent the URL (Agent(..., store=URL)): it "
+                "then opens one per loop itself."
+            )
         async with self._async.connect() as conn:
             conn.sync_connection.info[_WRITE] = write  # type: ignore[union-attr]
             async with conn.begin():

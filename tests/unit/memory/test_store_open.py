@@ -102,3 +102,15 @@ async def test_an_in_memory_store_keeps_its_data_while_open(url: str) -> None:
         await store.append("s", [user("a")])
         assert await store.append("s", [user("b")]) == 2
         assert (await store.history("s")).head == 2
+
+
+def test_an_async_store_used_from_another_event_loop_says_so(tmp_path: Path) -> None:
+    async def open_and_append() -> Store:
+        store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
+        await store.append("s", [user("one")])
+        return store
+
+    store = asyncio.run(open_and_append())
+    with pytest.raises(StoreError, match="another event loop"):
+        asyncio.run(store.append("s", [user("two")]))
+    asyncio.run(store.aclose())
