@@ -78,9 +78,9 @@ def test_start_reuse_status_stop(tmp_path: Path) -> None:
     try:
         started = serve_local("--port", port)
         assert (started.returncode, started.stdout) == (0, url + "\n"), started.stderr
-        assert (
-            "serving gemma3-270m: offline fallback" in started.stderr and "HF_HUB_OFFLINE" in started.stderr
-        )
+        assert "serving gemma3-270m: offline fallback" in started.stderr
+        # Why no Gemma 4: no weights offline or, while other servers hold memory, too little RAM.
+        assert "HF_HUB_OFFLINE" in started.stderr or "GiB of RAM available" in started.stderr
         assert (home / "serve-args").read_text().split() == [
             "270m",
             "--cpu",
