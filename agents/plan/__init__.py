@@ -1,0 +1,33 @@
+"""Plans: a planner writes a DAG of tool-call steps, which run while the plan still streams.
+
+- `Plan`, `Step`, `Ref`: the data (`models`); `{"$ref": "s1.path"}` wires a step to an earlier
+  step's result, typed, instead of text substitution.
+- `plan_schema(toolset)`: the JSON schema to constrain the planner's output with (`schema`).
+- `PlanStream`: steps out of the plan's text as each one completes (`stream`).
+- `execute(steps, toolset, ctx)`: runs steps as soon as they and their dependencies are ready,
+  concurrently where independent (`executor`), reporting `StepPlanned`, `StepStarted`,
+  `StepFinished` (`events`).
+"""
+
+from agents.plan.events import PlanEvent, StepFinished, StepPlanned, StepStarted
+from agents.plan.executor import ExecutionResult, execute
+from agents.plan.models import Plan, PlanError, Ref, Step
+from agents.plan.schema import plan_output_schema, plan_schema
+from agents.plan.stream import PlanStream, steps_from
+
+__all__ = [
+    "ExecutionResult",
+    "Plan",
+    "PlanError",
+    "PlanEvent",
+    "PlanStream",
+    "Ref",
+    "Step",
+    "StepFinished",
+    "StepPlanned",
+    "StepStarted",
+    "execute",
+    "plan_output_schema",
+    "plan_schema",
+    "steps_from",
+]

@@ -1,0 +1,37 @@
+"""What the executor reports as a plan runs: each step planned, started and finished."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from agents.plan.models import Step
+
+
+@dataclass(frozen=True)
+class StepPlanned:
+    """A step arrived from the planner (it may still wait for its dependencies)."""
+
+    step: Step
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    """A step's dependencies are done and it began to run."""
+
+    step: Step
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    """A step ended: `step.status` is "done", "failed" or "skipped", with `result` or `error`."""
+
+    step: Step
+    at: float = field(default_factory=time.monotonic)
+
+
+PlanEvent: TypeAlias = StepPlanned | StepStarted | StepFinished
+"""Each event holds a snapshot of the step as it was then; `at` is `time.monotonic()`."""
