@@ -105,10 +105,9 @@ class _Execution:
                     step, "failed", error=f"step {step.id} depends on {', '.join(missing)}, never planned"
                 )
         await self.skip_dependants()
-        for step in self.waiting():
-            await self.end(
-                step, "failed", error=f"step {step.id} waits on itself through a cycle of dependencies"
-            )
+        while cyclic := self.waiting():  # failing one step of a cycle skips the steps after it
+            error = f"step {cyclic[0].id} waits on itself through a cycle of dependencies"
+            await self.end(cyclic[0], "failed", error=error)
             await self.skip_dependants()
 
     async def arrived(self, step: Step, group: asyncio.TaskGroup) -> None:
@@ -136,7 +135,7 @@ class _Execution:
             changed = False
             for step in self.waiting():
                 bad = [n for n in step.needs if self.status(n) in ("failed", "skipped")]
-                if bad:
+                if bad and step.status == "pending":
                     await self.end(step, "skipped", error=f"skipped: step {bad[0]} {self.status(bad[0])}")
                     changed = True
 
@@ -182,7 +181,6 @@ class _Execution:
         {"done": self.outcome.finished, "failed": self.outcome.failed, "skipped": self.outcome.skipped}[
             status
         ].append(step.id)
-        self.started.add(step.id)
         await self.emit(StepFinished(step.model_copy(deep=True)))
 
     def waiting(self) -> list[Step]:

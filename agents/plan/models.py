@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from agents.errors import AgentsError
@@ -19,8 +27,10 @@ if TYPE_CHECKING:
     from tools import Toolset
 
 STEP_ID_PATTERN = r"^s[0-9]+$"
-REF_PATTERN = r"^s[0-9]+(\.[^.]+)*$"
-"""A reference: a step id, then an optional dotted path into its result ("result." may lead it)."""
+REF_PATTERN = r"^s[0-9]+(\.[A-Za-z0-9_-]+)*$"
+"""A reference: a step id, then an optional dotted path into its result ("result." may lead it).
+Path segments are keys or list indices made of letters, digits, `_` and `-` (so `-1` is the last
+item); a narrow alphabet keeps the pattern cheap for a constrained decoder and free of quotes."""
 
 StepStatus = Literal["pending", "running", "done", "failed", "skipped"]
 
@@ -43,12 +53,10 @@ class Ref(BaseModel):
     @classmethod
     def parse(cls, text: str) -> Ref:
         """The reference written as `text` (`"s1.path"`); raises `PlanError` when malformed."""
-        if not isinstance(text, str) or not text or any(not part for part in text.split(".")):
-            raise PlanError(_bad_ref(text))
-        step = text.split(".", 1)[0]
-        if step[:1] != "s" or not step[1:].isdigit():
-            raise PlanError(_bad_ref(text))
-        return cls.model_validate({"$ref": text})
+        try:
+            return cls.model_validate({"$ref": text})
+        except ValidationError:
+            raise PlanError(_bad_ref(text)) from None
 
     @property
     def step(self) -> str:

@@ -52,7 +52,12 @@ def plan_schema(toolset: Toolset, *, max_steps: int = DEFAULT_MAX_STEPS) -> dict
         choices.append(
             {
                 "type": "object",
-                "properties": {"id": _ID, "tool": {"const": t.name}, "args": args, "deps": _DEPS},
+                "properties": {
+                    "id": _ID,
+                    "tool": {"type": "string", "const": t.name},
+                    "args": args,
+                    "deps": _DEPS,
+                },
                 "required": ["id", "tool", "args"],
                 "additionalProperties": False,
             }

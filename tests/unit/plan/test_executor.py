@@ -313,3 +313,47 @@ def test_a_fatal_tool_error_ends_the_execution() -> None:
 
     with pytest.raises(ToolFatalError, match="credentials revoked"):
         run(steps({"id": "s1", "tool": "stop", "args": {}}), Toolset([stop]))
+
+
+def test_a_duplicate_id_does_not_stop_the_waiting_original() -> None:
+    release = asyncio.Event()
+
+    async def gate() -> str:
+        """Wait to be released."""
+        await asyncio.wait_for(release.wait(), WAIT)
+        return "open"
+
+    def echo(text: str) -> str:
+        """Echo."""
+        return text
+
+    async def planner() -> AsyncIterator[Step]:
+        yield Step.model_validate({"id": "s1", "tool": "gate", "args": {}})
+        yield Step.model_validate({"id": "s2", "tool": "echo", "args": {"text": {"$ref": "s1"}}})
+        yield Step.model_validate({"id": "s2", "tool": "echo", "args": {"text": "again"}})
+        release.set()
+
+    result = run(planner(), Toolset([gate, echo]))
+    assert [(s.id, s.status) for s in result.plan.steps] == [("s1", "done"), ("s2", "done"), ("s2", "failed")]
+    assert result.plan.steps[1].result == "open"
+    assert "used twice" in str(result.plan.steps[2].error)
+
+
+def test_every_step_of_a_cycle_ends_once() -> None:
+    def echo(text: str) -> str:
+        """Echo."""
+        return text
+
+    result = run(
+        steps(
+            {"id": "s1", "tool": "echo", "args": {"text": {"$ref": "s3"}}},
+            {"id": "s2", "tool": "echo", "args": {"text": {"$ref": "s1"}}},
+            {"id": "s3", "tool": "echo", "args": {"text": {"$ref": "s2"}}},
+            {"id": "s4", "tool": "echo", "args": {"text": "free"}},
+        ),
+        Toolset([echo]),
+    )
+    ended = result.finished + result.failed + result.skipped
+    assert sorted(ended) == ["s1", "s2", "s3", "s4"]
+    assert result.finished == ["s4"] and result.failed == ["s1"] and result.skipped == ["s2", "s3"]
+    assert len(order(result, StepFinished)) == 4
