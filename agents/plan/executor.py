@@ -120,6 +120,9 @@ class _Execution:
         self.outcome.plan.steps.append(step)
         await self.emit(StepPlanned(step.model_copy(deep=True)))
         await self.dispatch(group)
+        # Let the steps just started begin before the next one is read: a source that never
+        # suspends (a list, a buffered stream) would otherwise be drained first.
+        await asyncio.sleep(0)
 
     async def dispatch(self, group: asyncio.TaskGroup) -> None:
         """Skip what can never run, start what can."""
