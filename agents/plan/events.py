@@ -27,7 +27,11 @@ class StepStarted:
 
 @dataclass(frozen=True)
 class StepFinished:
-    """A step ended: `step.status` is "done", "failed" or "skipped", with `result` or `error`."""
+    """A step ended: `step.status` is "done", "failed" or "skipped", with `result` or `error`.
+
+    A skipped step (a dependency failed) and one that could never start (an unknown dependency, a
+    cycle, a repeated id) finish without a `StepStarted`.
+    """
 
     step: Step
     at: float = field(default_factory=time.monotonic)

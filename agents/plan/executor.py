@@ -13,9 +13,10 @@ one step:
    any other fails it with the result's text. A goal step goes to `run_goal`.
 
 At most `max_concurrency` steps run at once. Steps never raise out of `execute`: a failure is
-the step's status. Only `ToolFatalError` (a tool saying the run must stop), cancellation, and an
-error from the stream of steps itself propagate. When the stream ends, steps still waiting on
-ids that never came, or on each other in a cycle, fail.
+the step's status (a spent retry budget, `ToolRetriesExceeded`, included). Only `ToolFatalError`
+(a tool saying the run must stop), cancellation, and errors of the caller's own (the stream of
+steps, `on_event`) propagate, after the running steps are cancelled. When the stream ends, steps
+still waiting on ids that never came, or on each other in a cycle, fail.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from agents.plan.events import PlanEvent, StepFinished, StepPlanned, StepStarted
 from agents.plan.models import Plan, Step
 from agents.plan.resolve import RefError, resolve
 from tools import RunContext, ToolCall, Toolset
-from tools.errors import ToolFatalError
+from tools.errors import ConfigError, ToolFatalError
 
 GoalRunner = Callable[[Step, dict[str, Any]], Awaitable[Any]]
 """Pursues a sub-goal step: `(step, {dependency id: its result}) -> result`."""
@@ -69,7 +70,10 @@ async def execute(
     The steps are copied: the ones passed in are left as they were. `max_concurrency` defaults to
     the toolset's.
     """
-    run = _Execution(toolset, ctx, run_goal, max_concurrency or toolset.max_concurrency, on_event)
+    if max_concurrency is not None and max_concurrency < 1:
+        raise ConfigError(f"execute max_concurrency must be 1 or more (or None), not {max_concurrency!r}.")
+    cap = toolset.max_concurrency if max_concurrency is None else max_concurrency
+    run = _Execution(toolset, ctx, run_goal, cap, on_event)
     await run.all(steps)
     return run.outcome
 

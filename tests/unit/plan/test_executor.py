@@ -14,7 +14,7 @@ import pytest
 
 from agents.plan import ExecutionResult, Step, StepFinished, StepPlanned, StepStarted, execute
 from agents.plan.events import PlanEvent
-from tools import RunContext, ToolFatalError, Toolset
+from tools import ConfigError, RunContext, ToolFatalError, Toolset
 
 WAIT = 2.0  # seconds a tool waits for another before it gives up (only a broken executor waits that long)
 
@@ -357,3 +357,8 @@ def test_every_step_of_a_cycle_ends_once() -> None:
     assert sorted(ended) == ["s1", "s2", "s3", "s4"]
     assert result.finished == ["s4"] and result.failed == ["s1"] and result.skipped == ["s2", "s3"]
     assert len(order(result, StepFinished)) == 4
+
+
+def test_max_concurrency_below_one_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="max_concurrency must be 1 or more"):
+        run([], Toolset(), max_concurrency=0)
