@@ -7,9 +7,9 @@ arguments of tool calls) in token-sized chunks at the decode rate, so that a con
 on a partial response (a plan whose first steps are complete) before the rest is decoded.
 
 Token counts are estimates, about 4 characters a token: the prompt is the request's messages
-(as JSON) plus its tool specs; the output is the response's text plus each call's name and
-arguments. Every request is recorded in `.records`, so a benchmark can sum requests, prompt
-tokens, completion tokens and the time spent in the model.
+(as JSON) plus its tool specs; the output is the response's text plus each call as the JSON
+object `{"name": ..., "arguments": {...}}`. Every request is recorded in `.records`, so a
+benchmark can sum requests, prompt tokens, completion tokens and the time spent in the model.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from agents.models.base import (
     Usage,
 )
 from agents.models.profiles import GENERIC, ModelProfile
+from tools import ToolCall
 
 CHARS_PER_TOKEN = 4
 
@@ -42,14 +43,19 @@ def prompt_tokens(request: ModelRequest) -> int:
 
 
 def _output_chunks(response: ModelResponse) -> list[str]:
-    # What the server decodes, in order: the text, then each call's name and arguments.
-    parts = [response.text] + [c.name + _arguments(c.arguments) for c in response.tool_calls]
-    text = "".join(parts)
+    # What the server decodes, in order: the text, then each call.
+    text = response.text + "".join(_call_text(c) for c in response.tool_calls)
     return [text[i : i + CHARS_PER_TOKEN] for i in range(0, len(text), CHARS_PER_TOKEN)]
 
 
 def _arguments(arguments: object) -> str:
     return arguments if isinstance(arguments, str) else json.dumps(arguments)
+
+
+def _call_text(call: ToolCall) -> str:
+    # A call as a model decodes it: its name and arguments in a JSON object (Hermes-style tool
+    # calls; Gemma 4's own format is about as long), priced like a plan step's JSON.
+    return json.dumps({"name": call.name, "arguments": call.arguments})
 
 
 def completion_tokens(response: ModelResponse) -> int:
@@ -133,7 +139,7 @@ def _chunks(response: ModelResponse) -> list[tuple[TextDelta | ToolCallDelta, in
     for index, c in enumerate(response.tool_calls):
         # A call arrives whole at the end of its decode time: nothing acts on a partial call.
         args = _arguments(c.arguments)
-        tokens = -(-len(c.name + args) // CHARS_PER_TOKEN)
+        tokens = -(-len(_call_text(c)) // CHARS_PER_TOKEN)
         out.append((ToolCallDelta(index=index, id=c.id, name=c.name, arguments=args), tokens))
     return out
 

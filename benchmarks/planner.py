@@ -9,7 +9,8 @@ that answers with each task's gold trajectory and costs `--prefill-ms` per promp
 how many model requests, how many prompt tokens they resend, and how much of the model's and the
 tools' time overlaps.
 
-- ReAct: today's `Agent`, with all independent calls in one response (parallel calls).
+- ReAct ("react"): today's `Agent`, with all independent calls in one response (parallel calls);
+  the targets are against this one. "react-1": the same loop with one call per response.
 - plan: the planner streams the plan JSON of SPEC-plan.md (`{"steps": [...]}`, later arguments as
   `{"$ref": "s1.path"}`) into `agents.plan.PlanStream`, and `agents.plan.execute` starts each step
   as soon as it is complete; then one more request on the same conversation (the plan and its
@@ -40,7 +41,7 @@ import statistics
 import sys
 import time
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,9 @@ PLAN_INSTRUCTIONS = (
     '{"$ref": "s1.field"} instead of the value. Steps run as soon as their inputs are ready. When '
     "the results are enough, answer in plain text instead of a plan."
 )
+
+
+STRATEGIES = ("react", "react-1", "plan")
 
 
 class BenchError(AgentsError):
@@ -112,8 +116,13 @@ def react_answer(task: Task) -> Any:
     return answer
 
 
-async def run_react(task: Task, rates: Rates, tool_s: float) -> Row:
-    """Run the task with today's Agent on the replay; check every call succeeded."""
+async def run_react(task: Task, rates: Rates, tool_s: float, *, serial: bool = False) -> Row:
+    """Run the task with today's Agent on the replay; check every call succeeded.
+
+    `serial`: one call per response (a loop without parallel calls), for comparison.
+    """
+    if serial:
+        task = replace(task, react=[[call] for step in task.react for call in step])
     model = ReplayModel(react_answer(task), rates)
     agent = Agent(model, tools=make_toolset(tool_s), instructions=REACT_INSTRUCTIONS)
     started = time.perf_counter()
@@ -125,7 +134,8 @@ async def run_react(task: Task, rates: Rates, tool_s: float) -> Row:
         raise BenchError(f"{task.name} (ReAct) did not follow its gold run: {detail}")
     requests, prompt, completion = summed(model.records)
     calls = len(result.tool_results())
-    return Row("react", task.kind, task.name, requests, prompt, completion, calls, wall)
+    strategy = "react-1" if serial else "react"
+    return Row(strategy, task.kind, task.name, requests, prompt, completion, calls, wall)
 
 
 # Plan ---------------------------------------------------------------------------------------
@@ -256,6 +266,7 @@ async def measure_rates(base_url: str) -> Rates:
 async def measure(tasks: list[Task], rates: Rates, tool_s: float, plan_mod: Any) -> list[Row]:
     """One row per task and strategy, run one after another (timings must not share the loop)."""
     rows = [await run_react(t, rates, tool_s) for t in tasks]
+    rows += [await run_react(t, rates, tool_s, serial=True) for t in tasks]
     if plan_mod is not None:
         rows += [await run_plan(plan_mod, t, rates, tool_s) for t in tasks]
     return rows
@@ -277,7 +288,7 @@ def by_kind(rows: list[Row]) -> dict[tuple[str, str], dict[str, float]]:
 
 def _order(item: tuple[tuple[str, str], Any]) -> tuple[int, int]:
     (strategy, kind), _ = item
-    return (strategy != "react", [*KINDS, "all"].index(kind))
+    return (STRATEGIES.index(strategy), [*KINDS, "all"].index(kind))
 
 
 def _print(rows: list[Row]) -> None:

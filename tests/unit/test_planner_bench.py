@@ -43,6 +43,9 @@ async def test_react_gold_run_makes_the_gold_requests_and_calls(task: Task) -> N
     assert row.prompt_tokens > 0 and row.completion_tokens > 0
     if task.kind == "fan-out":
         assert row.requests == 2  # all lookups in one response
+    serial = await planner.run_react(task, FAST, tool_s=0.001, serial=True)
+    assert serial.requests == task.calls + 1
+    assert serial.tool_calls == task.calls
 
 
 async def test_a_wrong_gold_argument_fails_the_run() -> None:
@@ -103,8 +106,9 @@ def test_main_reports_react_and_says_whether_the_plan_ran(
     rows = json.loads(out.read_text())["rows"]
     assert {r["kind"] for r in rows} == {"chain"}
     assert [r["requests"] for r in rows if r["strategy"] == "react"] == [6, 6, 5]
+    assert [r["requests"] for r in rows if r["strategy"] == "react-1"] == [6, 6, 5]  # a chain is serial
     if planner.load_plan() is None:
         assert "plan strategy: agents.plan not available yet" in printed
-        assert {r["strategy"] for r in rows} == {"react"}
+        assert {r["strategy"] for r in rows} == {"react", "react-1"}
     else:
         assert [r["requests"] for r in rows if r["strategy"] == "plan"] == [2, 2, 2]
