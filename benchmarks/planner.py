@@ -312,13 +312,14 @@ def _print(rows: list[Row]) -> None:
         return sums[("react", kind)][field] / max(sums[("plan", kind)][field], 1e-9)
 
     targets = [
-        ("fan-out wall time, ReAct/plan", ratio("fan-out", "wall_s"), ">= 2.0"),
-        ("chain requests, ReAct/plan", ratio("chain", "requests"), ">= 3.0"),
-        ("prompt tokens overall, ReAct/plan", ratio("all", "prompt"), ">= 3.0"),
-        ("sequential wall time, ReAct/plan", ratio("sequential", "wall_s"), ">= 0.91"),
+        ("fan-out wall time", "fan-out", "wall_s", ">= 2.0"),
+        ("chain requests", "chain", "requests", ">= 3.0"),
+        ("prompt tokens overall", "all", "prompt", ">= 3.0"),
+        ("sequential wall time", "sequential", "wall_s", ">= 0.91"),
     ]
-    for name, value, target in targets:
-        print(f"{name:<36} {value:>6.2f}  (target {target})")
+    for name, kind, field, target in targets:
+        if ("plan", kind) in sums:  # --kind may have left the kind out
+            print(f"{name + ', ReAct/plan':<36} {ratio(kind, field):>6.2f}  (target {target})")
 
 
 def main(argv: list[str] | None = None) -> int:
