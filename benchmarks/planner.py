@@ -1,0 +1,354 @@
+"""What the loop structure buys, apart from model quality: ReAct with parallel calls vs a streamed plan.
+
+    python benchmarks/planner.py [--prefill-ms 0.05] [--decode-ms 5] [--tool-ms 300]
+                                 [--base-url URL] [--json PATH]
+
+Both strategies run against a perfect model: a latency-simulating replay (`benchmarks/_replay.py`)
+that answers with each task's gold trajectory and costs `--prefill-ms` per prompt token and
+`--decode-ms` per output token; every tool sleeps `--tool-ms`. So the differences are the loop's:
+how many model requests, how many prompt tokens they resend, and how much of the model's and the
+tools' time overlaps.
+
+- ReAct ("react"): today's `Agent`, with all independent calls in one response (parallel calls);
+  the targets are against this one. "react-1": the same loop with one call per response.
+- plan: the planner streams the plan JSON of SPEC-plan.md (`{"steps": [...]}`, later arguments as
+  `{"$ref": "s1.path"}`) into `agents.plan.PlanStream`, and `agents.plan.execute` starts each step
+  as soon as it is complete; then one more request on the same conversation (the plan and its
+  results appended), which answers or, on sequential tasks, writes the next one-step plan.
+  Until `agents.plan` exists, only ReAct is measured.
+
+The suite (`benchmarks/_planner_suite.py`): three fan-outs (N independent lookups, then a summary),
+three chains (each argument a field of the previous result) and three sequential tasks (each
+argument read from the prose of the previous result). Targets of issue #11 for the plan against
+ReAct: >=2x lower wall time on fan-outs, >=3x fewer requests on chains, >=3x fewer prompt tokens
+overall, <=10% slower on sequential tasks.
+
+Default rates: `--base-url` measures them on a running OpenAI-compatible server instead (prefill:
+the time of a long prompt minus a short one, per extra prompt token, with one output token;
+decode: 129 output tokens minus 1, per token; the median of 3 each). The defaults were measured
+that way on the tiny random Gemma 4 served on CPU by `scripts/serve-local --model tiny`; a GPU
+server is faster in both, so read the ratios, not the seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import itertools
+import json
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from agents import Agent, AssistantMessage, SystemMessage, ToolResultMessage, UserMessage
+from agents.errors import AgentsError
+from agents.messages import Message
+from agents.models.base import ModelRequest, ModelResponse, OutputSchema, TextDelta
+from benchmarks._planner_suite import KINDS, Task, make_toolset, suite
+from benchmarks._replay import Rates, ReplayModel, summed
+from tools import RunContext, ToolCall, Toolset
+
+# Measured with --base-url on `scripts/serve-local --model tiny` (CPU, 2026-12-02; three runs:
+# prefill 0.0035-0.0044 ms, decode 8.1-10.7 ms). A tiny model prefills almost for free; pass a
+# larger --prefill-ms to weigh resent prompts as a real model would.
+DEFAULT_PREFILL_MS = 0.0044
+DEFAULT_DECODE_MS = 8.5
+DEFAULT_TOOL_MS = 300.0
+
+REACT_INSTRUCTIONS = (
+    "Answer the user's question with the tools. Call every tool whose arguments you already know "
+    "in one response; call a tool that needs an earlier result once you have seen that result."
+)
+PLAN_INSTRUCTIONS = (
+    'Answer the user\'s question with a plan: JSON {"steps": [{"id": "s1", "tool": NAME, "args": '
+    '{...}, "deps": []}, ...]}. Where an argument is a field of an earlier step\'s result, write '
+    '{"$ref": "s1.field"} instead of the value. Steps run as soon as their inputs are ready. When '
+    "the results are enough, answer in plain text instead of a plan."
+)
+
+
+STRATEGIES = ("react", "react-1", "plan")
+
+
+class BenchError(AgentsError):
+    """A gold run did not go as its trajectory says (a wrong call, a failed step)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One strategy on one task."""
+
+    strategy: str
+    kind: str
+    task: str
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    tool_calls: int
+    wall_s: float
+
+
+# ReAct --------------------------------------------------------------------------------------
+
+
+def react_answer(task: Task) -> Any:
+    """The replay's answer for ReAct: the gold step after as many results as the model has seen."""
+    ids = itertools.count(1)
+    boundaries = list(itertools.accumulate(len(step) for step in task.react))
+
+    def answer(request: ModelRequest) -> ModelResponse:
+        seen = sum(isinstance(m, ToolResultMessage) for m in request.messages)
+        if seen == (boundaries[-1] if boundaries else 0):
+            return ModelResponse(text=task.answer)
+        if seen not in [0, *boundaries[:-1]]:
+            raise BenchError(f"{task.name}: the model saw {seen} results, between two gold steps.")
+        step = task.react[[0, *boundaries].index(seen)]
+        calls = [ToolCall(id=f"call_{next(ids)}", name=name, arguments=args) for name, args in step]
+        return ModelResponse(tool_calls=calls, finish_reason="tool_calls")
+
+    return answer
+
+
+async def run_react(task: Task, rates: Rates, tool_s: float, *, serial: bool = False) -> Row:
+    """Run the task with today's Agent on the replay; check every call succeeded.
+
+    `serial`: one call per response (a loop without parallel calls), for comparison.
+    """
+    if serial:
+        task = replace(task, react=[[call] for step in task.react for call in step])
+    model = ReplayModel(react_answer(task), rates)
+    agent = Agent(model, tools=make_toolset(tool_s), instructions=REACT_INSTRUCTIONS)
+    started = time.perf_counter()
+    result = await agent.run(task.prompt)
+    wall = time.perf_counter() - started
+    failed = [r for r in result.tool_results() if r.status != "ok"]
+    if failed or result.output != task.answer:
+        detail = failed[0].content if failed else f"output {result.output!r}"
+        raise BenchError(f"{task.name} (ReAct) did not follow its gold run: {detail}")
+    requests, prompt, completion = summed(model.records)
+    calls = len(result.tool_results())
+    strategy = "react-1" if serial else "react"
+    return Row(strategy, task.kind, task.name, requests, prompt, completion, calls, wall)
+
+
+# Plan ---------------------------------------------------------------------------------------
+
+
+def plan_answer(task: Task) -> Any:
+    """The replay's answer for the plan: gold round k after k plans, then the answer."""
+
+    def answer(request: ModelRequest) -> ModelResponse:
+        done = sum(isinstance(m, AssistantMessage) for m in request.messages)
+        if done < len(task.plan):
+            return ModelResponse(text=task.plan_text(done))
+        return ModelResponse(text=task.answer)
+
+    return answer
+
+
+async def _queued(queue: asyncio.Queue[Any]) -> AsyncIterator[Any]:
+    while (step := await queue.get()) is not None:
+        yield step
+
+
+async def _plan_round(
+    plan_mod: Any, model: ReplayModel, request: ModelRequest, toolset: Toolset
+) -> tuple[str, Any]:
+    """Stream one response; if it is a plan, run its steps as they arrive. (text, result or None)."""
+    text = ""
+    parser: Any = None
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    running: asyncio.Task[Any] | None = None
+    sent: set[str] = set()
+    async for item in model.stream(request):
+        if not isinstance(item, TextDelta):
+            continue
+        if not text and item.text.lstrip().startswith("{"):
+            parser = plan_mod.PlanStream()
+            running = asyncio.create_task(plan_mod.execute(_queued(queue), toolset, RunContext(deps=None)))
+        text += item.text
+        if parser is not None:
+            for step in parser.feed(item.text):
+                sent.add(step.id)
+                queue.put_nowait(step)
+    if parser is None or running is None:
+        return text, None
+    for step in parser.close().steps:  # any the stream had not yet called complete
+        if step.id not in sent:
+            queue.put_nowait(step)
+    queue.put_nowait(None)
+    return text, await running
+
+
+def _results_message(result: Any) -> UserMessage:
+    steps = {s.id: s.result if s.status == "done" else {"error": s.error} for s in result.plan.steps}
+    return UserMessage(content="Plan results: " + json.dumps(steps, default=str))
+
+
+async def run_plan(plan_mod: Any, task: Task, rates: Rates, tool_s: float) -> Row:
+    """Plan, run the steps as they stream, then ask again on the same conversation until an answer."""
+    model = ReplayModel(plan_answer(task), rates)
+    toolset = make_toolset(tool_s)
+    schema = OutputSchema("plan", plan_mod.plan_schema(toolset))
+    messages: list[Message] = [SystemMessage(content=PLAN_INSTRUCTIONS), UserMessage(content=task.prompt)]
+    calls = 0
+    started = time.perf_counter()
+    for _ in range(len(task.plan) + 1):
+        request = ModelRequest(messages=list(messages), tools=toolset.specs(), output_schema=schema)
+        text, result = await _plan_round(plan_mod, model, request, toolset)
+        if result is None:
+            break
+        if result.failed:
+            raise BenchError(
+                f"{task.name} (plan): steps {result.failed} failed: {_results_message(result).text}"
+            )
+        calls += len(result.finished)
+        messages += [AssistantMessage(text=text), _results_message(result)]
+    wall = time.perf_counter() - started
+    if text != task.answer:
+        raise BenchError(f"{task.name} (plan) ended with {text[:80]!r}, not its gold answer.")
+    requests, prompt, completion = summed(model.records)
+    return Row("plan", task.kind, task.name, requests, prompt, completion, calls, wall)
+
+
+def load_plan() -> Any:
+    """`agents.plan`, or None while it does not exist."""
+    try:
+        return importlib.import_module("agents.plan")
+    except ImportError:
+        return None
+
+
+# Rates from a server -----------------------------------------------------------------------
+
+
+async def measure_rates(base_url: str) -> Rates:
+    """Prefill and decode seconds per token of the server at `base_url` (OpenAI-compatible)."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=120) as client:
+        model = (await client.get("/models")).json()["data"][0]["id"]
+
+        async def timed(words: int, max_tokens: int) -> tuple[float, int, int]:
+            body = {
+                "model": model,
+                "prompt": "the cat sat on the mat " * (words // 6 + 1),
+                "max_tokens": max_tokens,
+                "temperature": 0,
+                "ignore_eos": True,
+            }
+            started = time.perf_counter()
+            response = await client.post("/completions", json=body)
+            response.raise_for_status()
+            usage = response.json()["usage"]
+            return time.perf_counter() - started, usage["prompt_tokens"], usage["completion_tokens"]
+
+        await timed(50, 1)  # warm-up
+        prefill, decode = [], []
+        for _ in range(3):
+            short, long_ = await timed(50, 1), await timed(2000, 1)
+            prefill.append((long_[0] - short[0]) / (long_[1] - short[1]))
+            one, many = await timed(50, 1), await timed(50, 129)
+            decode.append((many[0] - one[0]) / (many[2] - one[2]))
+    return Rates(max(statistics.median(prefill), 0.0), max(statistics.median(decode), 0.0))
+
+
+# Report -------------------------------------------------------------------------------------
+
+
+async def measure(tasks: list[Task], rates: Rates, tool_s: float, plan_mod: Any) -> list[Row]:
+    """One row per task and strategy, run one after another (timings must not share the loop)."""
+    rows = [await run_react(t, rates, tool_s) for t in tasks]
+    rows += [await run_react(t, rates, tool_s, serial=True) for t in tasks]
+    if plan_mod is not None:
+        rows += [await run_plan(plan_mod, t, rates, tool_s) for t in tasks]
+    return rows
+
+
+def by_kind(rows: list[Row]) -> dict[tuple[str, str], dict[str, float]]:
+    """Sums of requests, tokens and wall time per (strategy, kind), and per strategy over all."""
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    for r in rows:
+        for key in ((r.strategy, r.kind), (r.strategy, "all")):
+            s = out.setdefault(key, {"tasks": 0, "requests": 0, "prompt": 0, "completion": 0, "wall_s": 0.0})
+            s["tasks"] += 1
+            s["requests"] += r.requests
+            s["prompt"] += r.prompt_tokens
+            s["completion"] += r.completion_tokens
+            s["wall_s"] += r.wall_s
+    return out
+
+
+def _order(item: tuple[tuple[str, str], Any]) -> tuple[int, int]:
+    (strategy, kind), _ = item
+    return (STRATEGIES.index(strategy), [*KINDS, "all"].index(kind))
+
+
+def _print(rows: list[Row]) -> None:
+    print(
+        f"{'strategy':<8} {'kind':<11} {'task':<18} {'requests':>8} {'prompt':>8} {'compl.':>7} {'wall s':>7}"
+    )
+    for r in rows:
+        figures = f"{r.requests:>8} {r.prompt_tokens:>8} {r.completion_tokens:>7} {r.wall_s:>7.2f}"
+        print(f"{r.strategy:<8} {r.kind:<11} {r.task:<18} {figures}")
+    print()
+    sums = by_kind(rows)
+    print(f"{'strategy':<8} {'kind':<11} {'requests':>8} {'prompt':>8} {'compl.':>7} {'wall s':>7}")
+    for (strategy, kind), s in sorted(sums.items(), key=_order):
+        figures = f"{s['requests']:>8.0f} {s['prompt']:>8.0f} {s['completion']:>7.0f} {s['wall_s']:>7.2f}"
+        print(f"{strategy:<8} {kind:<11} {figures}")
+    if ("plan", "all") not in sums:
+        return
+    print()
+
+    def ratio(kind: str, field: str) -> float:
+        return sums[("react", kind)][field] / max(sums[("plan", kind)][field], 1e-9)
+
+    targets = [
+        ("fan-out wall time", "fan-out", "wall_s", ">= 2.0"),
+        ("chain requests", "chain", "requests", ">= 3.0"),
+        ("prompt tokens overall", "all", "prompt", ">= 3.0"),
+        ("sequential wall time", "sequential", "wall_s", ">= 0.91"),
+    ]
+    for name, kind, field, target in targets:
+        if ("plan", kind) in sums:  # --kind may have left the kind out
+            print(f"{name + ', ReAct/plan':<36} {ratio(kind, field):>6.2f}  (target {target})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--prefill-ms", type=float, default=DEFAULT_PREFILL_MS, help="ms per prompt token")
+    parser.add_argument("--decode-ms", type=float, default=DEFAULT_DECODE_MS, help="ms per output token")
+    parser.add_argument("--tool-ms", type=float, default=DEFAULT_TOOL_MS, help="ms per tool call")
+    parser.add_argument("--base-url", help="measure prefill and decode rates on this server (…/v1)")
+    parser.add_argument("--kind", choices=KINDS, action="append", help="only tasks of this kind")
+    parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
+    args = parser.parse_args(argv)
+    rates = Rates(args.prefill_ms / 1000, args.decode_ms / 1000)
+    if args.base_url:
+        rates = asyncio.run(measure_rates(args.base_url))
+    prefill, decode = rates.prefill_s * 1000, rates.decode_s * 1000
+    print(
+        f"rates: prefill {prefill:.4f} ms/token, decode {decode:.2f} ms/token, tools {args.tool_ms:g} ms/call"
+    )
+    plan_mod = load_plan()
+    if plan_mod is None:
+        print("plan strategy: agents.plan not available yet")
+    tasks = [t for t in suite() if not args.kind or t.kind in args.kind]
+    rows = asyncio.run(measure(tasks, rates, args.tool_ms / 1000, plan_mod))
+    _print(rows)
+    if args.json:
+        payload = {"rates": asdict(rates), "tool_s": args.tool_ms / 1000, "rows": [asdict(r) for r in rows]}
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
