@@ -56,6 +56,7 @@ from tools._toolset import idempotency_key
 
 if TYPE_CHECKING:
     from agents._journal import Journal
+    from agents.plan.planner import Planner
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ class RunState(Generic[T]):
     journal: Journal | None = None  # a durable run's writer to the store
     resume: Batch | None = None  # a resumed run's unfinished batch
     waiting: list[PendingCall] = field(default_factory=list)  # why the run stopped unfinished
+    planner: Planner | None = None  # plan-and-execute instead of call by call (agents/plan)
 
     def emit(self, event: Event) -> Event:
         if not isinstance(event, STREAM_ONLY):
@@ -242,6 +244,12 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
             return
     elif state.journal is not None:
         await state.journal.started(state)
+    if state.planner is not None:
+        from agents.plan._strategy import plan_steps  # the plan-and-execute run, its own module
+
+        async for event in plan_steps(state, state.planner, stream):
+            yield event
+        return
     tool_choice = state.tool_choice
     while True:
         step = state.usage.requests + 1

@@ -30,6 +30,7 @@ from tools._tool import ToolOptions
 
 if TYPE_CHECKING:
     from agents.memory import Decision, HistoryPolicy, RunRecord, Store
+    from agents.plan.planner import Planner
 
 OutputT = TypeVar("OutputT")
 Prompt = str | Sequence[ContentPart] | UserMessage
@@ -125,7 +126,9 @@ class Agent(Generic[OutputT]):
     >>> result = await agent.run("Weather in Paris?")
 
     `instructions` is a str, a function of the run context (sync or async) returning a str, or a
-    list of both; they become the run's system message once, at its start. Add tools with `tools=`
+    list of both; they become the run's system message once, at its start. With
+    `planner=Planner()` the agent plans and executes instead of calling tools one response at a
+    time (see `agents.plan.Planner`). Add tools with `tools=`
     or `@agent.tool`, and checks of the final answer with `@agent.output_validator`.
     """
 
@@ -149,6 +152,7 @@ class Agent(Generic[OutputT]):
         store: Store | str | os.PathLike[str] | None = None,
         history: HistoryPolicy | None = None,
         durability: Durability = "step",
+        planner: Planner | None = None,
     ) -> None: ...
 
     @overload
@@ -171,6 +175,7 @@ class Agent(Generic[OutputT]):
         store: Store | str | os.PathLike[str] | None = None,
         history: HistoryPolicy | None = None,
         durability: Durability = "step",
+        planner: Planner | None = None,
     ) -> None: ...
 
     def __init__(
@@ -192,6 +197,7 @@ class Agent(Generic[OutputT]):
         store: Store | str | os.PathLike[str] | None = None,
         history: HistoryPolicy | None = None,
         durability: Durability = "step",
+        planner: Planner | None = None,
     ) -> None:
         if not isinstance(model, Model):
             raise ConfigError(
@@ -217,6 +223,11 @@ class Agent(Generic[OutputT]):
         if durability not in DURABILITY:
             raise ConfigError(f"durability must be one of {', '.join(DURABILITY)}, not {durability!r}.")
         self._durable = Durable(StoreHandle(store), durability, history, self.name)
+        if planner is not None and self._durable.handle.configured:
+            raise ConfigError(
+                "A planner run is not durable yet: give the agent a planner or a store, not both."
+            )
+        self.planner = planner
         waits = self.toolset.needs_approval
         if waits and not self._durable.handle.configured:
             raise ConfigError(
@@ -312,7 +323,11 @@ class Agent(Generic[OutputT]):
             format_retries=self.format_retries,
             messages=messages,
             new_from=len(history),
-            instructions=instruction_parts(self.instructions),
+            instructions=(
+                *instruction_parts(self.instructions),
+                *((self.planner.instructions,) if self.planner is not None else ()),
+            ),
+            planner=self.planner,
         )
 
     def _result(self, state: RunState[OutputT]) -> RunResult[OutputT]:

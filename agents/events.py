@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from agents.models.base import ModelResponse, ReasoningDelta, TextDelta, ToolCallDelta
+from agents.plan.events import PlanStepFinished, PlanStepPlanned, PlanStepStarted
 from tools import ToolCall, ToolResult
 
 
@@ -110,6 +111,9 @@ Event = (
     | ResponseCut
     | RunWaiting
     | RunFinished
+    | PlanStepPlanned
+    | PlanStepStarted
+    | PlanStepFinished
     | TextDelta
     | ReasoningDelta
     | ToolCallDelta
@@ -122,6 +126,9 @@ __all__ = [
     "ModelResponded",
     "OutputRetry",
     "PendingCall",
+    "PlanStepFinished",
+    "PlanStepPlanned",
+    "PlanStepStarted",
     "ReasoningDelta",
     "ResponseCut",
     "RunFinished",

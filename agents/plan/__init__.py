@@ -5,13 +5,14 @@
 - `plan_schema(toolset)`: the JSON schema to constrain the planner's output with (`schema`).
 - `PlanStream`: steps out of the plan's text as each one completes (`stream`).
 - `execute(steps, toolset, ctx)`: runs steps as soon as they and their dependencies are ready,
-  concurrently where independent (`executor`), reporting `StepPlanned`, `StepStarted`,
-  `StepFinished` (`events`).
+  concurrently where independent (`executor`), reporting `PlanStepPlanned`, `PlanStepStarted`,
+  `PlanStepFinished` (`events`).
 """
 
-from agents.plan.events import PlanEvent, StepFinished, StepPlanned, StepStarted
+from agents.plan.events import PlanEvent, PlanStepFinished, PlanStepPlanned, PlanStepStarted
 from agents.plan.executor import ExecutionResult, execute
 from agents.plan.models import Plan, PlanError, Ref, Step
+from agents.plan.planner import Planner
 from agents.plan.schema import plan_output_schema, plan_schema
 from agents.plan.stream import PlanStream, steps_from
 
@@ -20,12 +21,13 @@ __all__ = [
     "Plan",
     "PlanError",
     "PlanEvent",
+    "PlanStepFinished",
+    "PlanStepPlanned",
+    "PlanStepStarted",
     "PlanStream",
+    "Planner",
     "Ref",
     "Step",
-    "StepFinished",
-    "StepPlanned",
-    "StepStarted",
     "execute",
     "plan_output_schema",
     "plan_schema",

@@ -10,7 +10,7 @@ from agents.plan.models import Step
 
 
 @dataclass(frozen=True)
-class StepPlanned:
+class PlanStepPlanned:
     """A step arrived from the planner (it may still wait for its dependencies)."""
 
     step: Step
@@ -18,7 +18,7 @@ class StepPlanned:
 
 
 @dataclass(frozen=True)
-class StepStarted:
+class PlanStepStarted:
     """A step's dependencies are done and it began to run."""
 
     step: Step
@@ -26,16 +26,16 @@ class StepStarted:
 
 
 @dataclass(frozen=True)
-class StepFinished:
+class PlanStepFinished:
     """A step ended: `step.status` is "done", "failed" or "skipped", with `result` or `error`.
 
     A skipped step (a dependency failed) and one that could never start (an unknown dependency, a
-    cycle, a repeated id) finish without a `StepStarted`.
+    cycle, a repeated id) finish without a `PlanStepStarted`.
     """
 
     step: Step
     at: float = field(default_factory=time.monotonic)
 
 
-PlanEvent: TypeAlias = StepPlanned | StepStarted | StepFinished
+PlanEvent: TypeAlias = PlanStepPlanned | PlanStepStarted | PlanStepFinished
 """Each event holds a snapshot of the step as it was then; `at` is `time.monotonic()`."""

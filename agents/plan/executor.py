@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from agents.plan.events import PlanEvent, StepFinished, StepPlanned, StepStarted
+from agents.plan.events import PlanEvent, PlanStepFinished, PlanStepPlanned, PlanStepStarted
 from agents.plan.models import Plan, Step
 from agents.plan.resolve import RefError, resolve
 from tools import RunContext, ToolCall, Toolset
@@ -117,12 +117,12 @@ class _Execution:
     async def arrived(self, step: Step, group: asyncio.TaskGroup) -> None:
         if step.id in self.by_id:
             self.outcome.plan.steps.append(step)
-            await self.emit(StepPlanned(step.model_copy(deep=True)))
+            await self.emit(PlanStepPlanned(step.model_copy(deep=True)))
             await self.end(step, "failed", error=f"step id {step.id} is used twice; the second was not run")
             return
         self.by_id[step.id] = step
         self.outcome.plan.steps.append(step)
-        await self.emit(StepPlanned(step.model_copy(deep=True)))
+        await self.emit(PlanStepPlanned(step.model_copy(deep=True)))
         await self.dispatch(group)
         # Let the steps just started begin before the next one is read: a source that never
         # suspends (a list, a buffered stream) would otherwise be drained first.
@@ -149,7 +149,7 @@ class _Execution:
     async def run(self, step: Step, group: asyncio.TaskGroup) -> None:
         async with self.cap:
             step.status = "running"
-            await self.emit(StepStarted(step.model_copy(deep=True)))
+            await self.emit(PlanStepStarted(step.model_copy(deep=True)))
             status: Ended
             try:
                 status, result, error = await self.outcome_of(step)
@@ -188,7 +188,7 @@ class _Execution:
         {"done": self.outcome.finished, "failed": self.outcome.failed, "skipped": self.outcome.skipped}[
             status
         ].append(step.id)
-        await self.emit(StepFinished(step.model_copy(deep=True)))
+        await self.emit(PlanStepFinished(step.model_copy(deep=True)))
 
     def waiting(self) -> list[Step]:
         return [s for s in self.by_id.values() if s.id not in self.started and s.status == "pending"]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from agents.plan import ExecutionResult, Step, StepFinished, StepPlanned, StepStarted, execute
+from agents.plan import ExecutionResult, PlanStepFinished, PlanStepPlanned, PlanStepStarted, Step, execute
 from agents.plan.events import PlanEvent
 from tools import ConfigError, RunContext, ToolFatalError, Toolset
 
@@ -50,14 +50,14 @@ def test_dependants_start_after_their_dependencies_finish() -> None:
     assert calls == ["a", "a!", "c"]
     assert result.finished == ["s1", "s2", "s3"]
     assert result.results == {"s1": "a!", "s2": "a!!", "s3": "c!"}
-    kinds = [(type(e).__name__, e.step.id) for e in result.timeline if not isinstance(e, StepPlanned)]
+    kinds = [(type(e).__name__, e.step.id) for e in result.timeline if not isinstance(e, PlanStepPlanned)]
     assert kinds == [
-        ("StepStarted", "s1"),
-        ("StepFinished", "s1"),
-        ("StepStarted", "s2"),
-        ("StepFinished", "s2"),
-        ("StepStarted", "s3"),
-        ("StepFinished", "s3"),
+        ("PlanStepStarted", "s1"),
+        ("PlanStepFinished", "s1"),
+        ("PlanStepStarted", "s2"),
+        ("PlanStepFinished", "s2"),
+        ("PlanStepStarted", "s3"),
+        ("PlanStepFinished", "s3"),
     ]
 
 
@@ -121,7 +121,7 @@ def test_a_step_starts_before_the_stream_has_delivered_the_later_steps() -> None
     started_with: dict[str, list[str]] = {}
 
     def on_event(event: PlanEvent) -> None:
-        if isinstance(event, StepStarted):
+        if isinstance(event, PlanStepStarted):
             started_with[event.step.id] = list(delivered)
             if event.step.id == "s1":
                 first_started.set()
@@ -297,13 +297,13 @@ def test_events_go_to_an_async_sink_and_the_input_steps_stay_as_they_were() -> N
     given = steps({"id": "s1", "tool": "echo", "args": {"text": "a"}})
     result = run(given, Toolset([echo]), on_event=on_event)
     assert heard == [
-        ("StepPlanned", "s1", "pending"),
-        ("StepStarted", "s1", "running"),
-        ("StepFinished", "s1", "done"),
+        ("PlanStepPlanned", "s1", "pending"),
+        ("PlanStepStarted", "s1", "running"),
+        ("PlanStepFinished", "s1", "done"),
     ]
     assert given[0].status == "pending" and given[0].result is None
     assert [e.at for e in result.timeline] == sorted(e.at for e in result.timeline)
-    assert isinstance(result.timeline[-1], StepFinished)
+    assert isinstance(result.timeline[-1], PlanStepFinished)
 
 
 def test_a_fatal_tool_error_ends_the_execution() -> None:
@@ -356,7 +356,7 @@ def test_every_step_of_a_cycle_ends_once() -> None:
     ended = result.finished + result.failed + result.skipped
     assert sorted(ended) == ["s1", "s2", "s3", "s4"]
     assert result.finished == ["s4"] and result.failed == ["s1"] and result.skipped == ["s2", "s3"]
-    assert len(order(result, StepFinished)) == 4
+    assert len(order(result, PlanStepFinished)) == 4
 
 
 def test_max_concurrency_below_one_is_a_config_error() -> None:

@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 
-from agents.plan import PlanEvent, StepStarted, execute, steps_from
+from agents.plan import PlanEvent, PlanStepStarted, execute, steps_from
 from tools import RunContext, Toolset
 
 STEPS = [
@@ -43,7 +43,7 @@ def test_steps_run_while_the_plan_text_is_still_streaming() -> None:
             yield text[i : i + 3]
 
     def on_event(event: PlanEvent) -> None:
-        if isinstance(event, StepStarted):
+        if isinstance(event, PlanStepStarted):
             started_after[event.step.id] = sent[-1]
             if event.step.id == "s1":
                 s1_started.set()
