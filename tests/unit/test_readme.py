@@ -214,6 +214,23 @@ async def test_sessions_and_durable_runs(tmp_path: Path, capsys: pytest.CaptureF
     assert [m.role for m in stored] == ["user", "assistant", "tool", "assistant"]
 
 
+async def test_plan_and_execute(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    block = only("Plan and execute")
+    steps = [
+        {"id": "s1", "tool": "city_of", "args": {"person": "ann"}},
+        {"id": "s2", "tool": "weather", "args": {"city": {"$ref": "s1"}}},
+    ]
+    model = ScriptedModel([json.dumps({"steps": steps}), "Snow in Oslo."])
+    ns = await run_block(block, definitions_before(block) | {"model": model})
+    assert "Snow in Oslo. 2" in capsys.readouterr().out
+    from agents.events import PlanStepFinished
+
+    done = [(e.step.id, e.step.result) for e in ns["result"].events if isinstance(e, PlanStepFinished)]
+    assert done == [("s1", "Oslo"), ("s2", "snow")]
+
+
 async def test_long_term_memory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     block = only("Long-term memory")
     model = ScriptedModel([call("remember", text="Alice's flight is on Friday."), "Noted."])
@@ -238,6 +255,7 @@ SCRIPTED = {
     "Run context and ModelRetry",
     "Approval",
     "Sessions and durable runs",
+    "Plan and execute",
     "Long-term memory",
     "Usage limits",
 }
