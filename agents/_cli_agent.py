@@ -150,7 +150,8 @@ def _limits(args: argparse.Namespace) -> UsageLimits:
     )
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: an integer of 1 or more."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
@@ -198,20 +199,20 @@ def add_agent_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, help="sampling seed, for reproducible runs")
     p.add_argument(
         "--max-tokens",
-        type=_positive_int,
+        type=positive_int,
         default=512,
         help="most tokens in one model response (default 512); raise it if calls or answers are cut off",
     )
     limits = p.add_argument_group("limits of the run (a run that reaches one stops with an error)")
     limits.add_argument(
         "--max-steps",
-        type=_positive_int,
+        type=positive_int,
         default=UsageLimits.max_steps,
         help=f"most model requests (default {UsageLimits.max_steps})",
     )
-    limits.add_argument("--max-tool-calls", type=_positive_int, default=None, help="most tool calls")
+    limits.add_argument("--max-tool-calls", type=positive_int, default=None, help="most tool calls")
     limits.add_argument(
-        "--max-total-tokens", type=_positive_int, default=None, help="most prompt + completion tokens in all"
+        "--max-total-tokens", type=positive_int, default=None, help="most prompt + completion tokens in all"
     )
     limits.add_argument("--timeout", type=_positive_float, default=None, help="most seconds in all")
 

@@ -24,6 +24,7 @@ from agents._cli_agent import (
     add_agent_options,
     agent_flags,
     make_agent,
+    positive_int,
     print_event,
     print_usage,
     stopped_by_timeout,
@@ -455,13 +456,6 @@ def print_waiting(run_id: str, pending: Sequence[PendingCall], args: argparse.Na
 # -- the parsers ----------------------------------------------------------------------------------
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
-
-
 def register(sub: Any) -> None:
     """Add `sessions` and `runs` to the `agents` command's subparsers."""
     s = sub.add_parser(
@@ -471,7 +465,7 @@ def register(sub: Any) -> None:
     )
     ss = s.add_subparsers(dest="action", required=True)
     p = ss.add_parser("list", help="sessions, most recently updated first", description="List sessions.")
-    p.add_argument("--limit", type=_positive, default=50, help="most sessions to list (default 50)")
+    p.add_argument("--limit", type=positive_int, default=50, help="most sessions to list (default 50)")
     add_store_option(p)
     p.set_defaults(func=_sync(_sessions_list))
 
@@ -519,7 +513,7 @@ def register(sub: Any) -> None:
     p = rs.add_parser("list", help="runs, newest first", description="List runs.")
     p.add_argument("--status", choices=RUN_STATUSES, default=None, help="only runs in this status")
     p.add_argument("--session", default=None, help="only runs of this session")
-    p.add_argument("--limit", type=_positive, default=50, help="most runs to list (default 50)")
+    p.add_argument("--limit", type=positive_int, default=50, help="most runs to list (default 50)")
     add_store_option(p)
     p.set_defaults(func=_sync(_runs_list))
 

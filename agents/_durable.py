@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from agents._journal import Durability, Journal, run_config
+from agents._journal import Durability, Journal, restore, run_config
 from agents._resume import batch, unfinished_calls
 from agents.errors import ConfigError
 from agents.messages import AssistantMessage, Message
@@ -162,13 +162,7 @@ def _check_config(state: RunState[Any], record: RunRecord, d: Durable) -> None:
 
 
 def _restore_progress(state: RunState[Any], ckpt: dict[str, Any]) -> None:
-    usage = ckpt.get("usage") or {}
-    for name in ("requests", "input_tokens", "output_tokens", "tool_calls"):
-        setattr(state.usage, name, int(usage.get(name, 0)))
-    state.format_problems = int(ckpt.get("format_problems", 0))
-    state.cuts = int(ckpt.get("cuts", 0))
-    state.tool_retries.update({str(k): int(v) for k, v in (ckpt.get("tool_retries") or {}).items()})
-    state.output_retries_used = int(ckpt.get("output_retries_used", 0))
+    restore(state, ckpt)
     made_calls = any(
         isinstance(m, AssistantMessage) and m.tool_calls for m in state.messages[state.new_from :]
     )

@@ -34,11 +34,12 @@ from tools import Tool, ToolCall, ToolResult
 
 if TYPE_CHECKING:
     from agents._run import RunState
-    from agents.memory import RunRecord, Store
+    from agents.memory import RunRecord, RunStatus, Store
 
 log = logging.getLogger(__name__)
 
 Durability = Literal["event", "step", "end"]
+"""When a durable run writes: every event, every step, or only at its end (see above)."""
 DURABILITY: tuple[Durability, ...] = ("event", "step", "end")
 #: The version of what a run stores in its config and checkpoint; bumped when their shape changes.
 SCHEMA = 1
@@ -55,7 +56,6 @@ class Journal:
     version: int = -1  # the run row's version; -1 until the row exists
     written: int = 0  # how many of the run's own messages (from state.new_from) are in the store
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    step: int = 0  # the step whose calls are running (for the hooks)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     # -- the loop's calls -------------------------------------------------------------------
@@ -69,7 +69,6 @@ class Journal:
 
     async def responded(self, state: RunState[Any], step: int, calls: list[ToolCall]) -> None:
         """The model asked for `calls`: on record before any of them runs."""
-        self.step = step
         described = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls]
         self.events.append(("response", {"step": step, "calls": described}))
         if self.durability != "end":
@@ -102,9 +101,10 @@ class Journal:
 
     async def failed(self, state: RunState[Any], error: BaseException) -> None:
         """Best effort: the run is marked failed; a store that is gone is logged, not raised."""
-        self.events.append(("failed", {"error": f"{type(error).__name__}: {error}"}))
+        text = f"{type(error).__name__}: {error}"
+        self.events.append(("failed", {"error": text}))
         try:
-            await self.flush(state, status="failed", error=f"{type(error).__name__}: {error}")
+            await self.flush(state, status="failed", error=text)
         except Exception as e:  # the store's own failure must not hide the run's
             log.warning("run %s: could not record its failure (%s): %s", self.record.id, error, e)
 
@@ -114,7 +114,7 @@ class Journal:
         self,
         state: RunState[Any] | None,
         *,
-        status: str | None = None,
+        status: RunStatus | None = None,
         output: Any = None,
         error: str | None = None,
     ) -> None:
@@ -134,7 +134,7 @@ class Journal:
                 messages=messages,
                 expected_head=self.head,
                 events=list(self.events),
-                status=status,  # type: ignore[arg-type]
+                status=status,
                 checkpoint=ckpt,
                 output=output,
                 error=error,
@@ -158,6 +158,17 @@ def checkpoint(state: RunState[Any]) -> dict[str, Any]:
         "tool_choice": state.tool_choice,
         "output_retries_used": state.output_retries_used,
     }
+
+
+def restore(state: RunState[Any], ckpt: dict[str, Any]) -> None:
+    """Put a `checkpoint` back into a rebuilt run's state."""
+    usage = ckpt.get("usage") or {}
+    for name in ("requests", "input_tokens", "output_tokens", "tool_calls"):
+        setattr(state.usage, name, int(usage.get(name, 0)))
+    state.format_problems = int(ckpt.get("format_problems", 0))
+    state.cuts = int(ckpt.get("cuts", 0))
+    state.tool_retries.update({str(k): int(v) for k, v in (ckpt.get("tool_retries") or {}).items()})
+    state.output_retries_used = int(ckpt.get("output_retries_used", 0))
 
 
 def run_config(state: RunState[Any], agent_name: str, durability: Durability) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from agents.output import OutputSpec, OutputValidator
 from agents.usage import RunUsage, UsageLimits
 from tools import Tool, ToolCall, ToolResult, Toolset
 from tools._tool import ToolOptions
+from tools._toolset import no_approver
 
 if TYPE_CHECKING:
     from agents.memory import Decision, HistoryPolicy, RunRecord, Store
@@ -230,13 +231,7 @@ class Agent(Generic[OutputT]):
         self.planner = planner
         waits = self.toolset.needs_approval
         if waits and not self._durable.handle.configured:
-            raise ConfigError(
-                f"Tool {waits[0]!r} requires approval, but the toolset has no approver, so every call "
-                "to it would be refused. Pass one: Toolset([...], approver=fn), where fn(ctx, call, "
-                "tool) returns True to let the call run (sync or async); or give the agent a store "
-                "(Agent(..., store=...)) so that such calls wait for a decision; or make the tool "
-                "without requires_approval=True."
-            )
+            raise no_approver(waits[0])
 
     def _check_choice(self, choice: ToolChoice) -> ToolChoice:
         if choice not in ("auto", "none", "required") and choice not in self.toolset:

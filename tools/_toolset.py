@@ -351,7 +351,7 @@ class Toolset:
         """None when the call may run, else its "denied" result."""
         approver = self.approver
         if approver is None:  # unset after the tool was added
-            raise _no_approver(t.name)
+            raise no_approver(t.name)
         call_ctx = replace(ctx, tool_call_id=call.id, tool_name=t.name)
         validated = replace(call, arguments=prepared.arguments)
         try:
@@ -405,7 +405,8 @@ def idempotency_key(run_id: str, step: int, call_id: str) -> str:
     return f"{run_id}:{step}:{call_id}"
 
 
-def _no_approver(name: str) -> ConfigError:
+def no_approver(name: str) -> ConfigError:
+    """The error for a call to a tool that requires approval when there is nobody to ask."""
     return ConfigError(
         f"Tool {name!r} requires approval, but the toolset has no approver, so every call to it "
         "would be refused. Pass one: Toolset([...], approver=fn), where fn(ctx, call, tool) returns "

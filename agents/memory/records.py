@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from agents._journal import Durability
 from agents.messages import Message
 
 __all__ = [
@@ -27,8 +28,6 @@ __all__ = [
 
 RunStatus = Literal["running", "waiting", "finished", "failed"]
 """Where a run is: "waiting" means paused on calls that need a decision (approval)."""
-Durability = Literal["event", "step", "end"]
-"""How often a run commits: every event, every step, or only at its end."""
 
 
 @dataclass(frozen=True)

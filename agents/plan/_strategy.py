@@ -29,14 +29,16 @@ _RESULT_CHARS = 2_000  # of one step's result, in the message that reports the r
 
 async def plan_steps(state: RunState[Any], planner: Planner, stream: bool) -> AsyncIterator[Event]:
     """Plan, execute while the plan streams, replan on failures within the cap, then answer."""
+    schema = plan_output_schema(state.toolset, max_steps=planner.max_steps)  # once per run
+    specs = state.toolset.specs()  # declared as in a call-by-call run: the same prompt prefix
     for revision in range(planner.max_replans + 1):
         step = state.usage.requests + 1
         yield state.emit(StepStarted(step))
         request = ModelRequest(
             messages=list(state.messages),
-            tools=state.toolset.specs(),  # declared as in a call-by-call run: the same prompt prefix
+            tools=specs,
             tool_choice="none",
-            output_schema=plan_output_schema(state.toolset, max_steps=planner.max_steps),
+            output_schema=schema,
             settings=state.settings,
             thinking=state.thinking,
         )
