@@ -296,3 +296,15 @@ async def test_the_history_policy_chooses_what_of_the_session_the_model_sees(sto
     sent = [m.content for m in model.requests[-1].messages if isinstance(m, UserMessage)]
     assert sent == ["q2", "q3"]  # one earlier turn, then the new prompt
     assert len((await store.history("long")).messages) == 6  # the store keeps everything
+
+
+async def test_bad_durable_configuration_and_unknown_runs_are_clear_errors(store: Store) -> None:
+    from agents.memory import StoreError
+
+    with pytest.raises(ConfigError, match="durability must be one of event, step, end"):
+        Agent(ScriptedModel([]), store=store, durability="sometimes")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="resume needs the store"):
+        await Agent(ScriptedModel([])).resume("any")
+    with pytest.raises(StoreError, match="No run 'ghost'"):
+        await Agent(ScriptedModel([]), store=store).resume("ghost")
+    assert await store.runs() == []  # nothing was written
