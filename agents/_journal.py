@@ -90,6 +90,13 @@ class Journal:
         if self.durability != "end":
             await self.flush(state)
 
+    async def planned(self, state: RunState[Any], kind: str, data: dict[str, Any]) -> None:
+        """A plan-and-execute run's progress: a step planned (written with what comes next), a
+        step started (on record before it runs) or a step ended."""
+        self.events.append((kind, data))
+        if self.durability != "end" and kind != "plan_step_planned":
+            await self.flush(state)
+
     async def waiting(self, state: RunState[Any], pending: list[PendingCall]) -> None:
         self.events.append(("waiting", {"pending": [p.to_json() for p in pending]}))
         await self.flush(state, status="waiting")
@@ -124,16 +131,19 @@ class Journal:
             create = self.record if self.version < 0 else None  # the first write makes the run
             messages: list[Message] = []
             ckpt = None
+            written = self.written
             if state is not None:
                 new = state.messages[state.new_from :]
                 messages = [m for m in new[self.written :] if not isinstance(m, SystemMessage)]
                 ckpt = {**checkpoint(state), "head": self.head + len(messages)}
+                written = len(new)
+            events = list(self.events)
             write = RunWrite(
                 run_id=self.record.id,
                 expected_version=max(self.version, 0),
                 messages=messages,
                 expected_head=self.head,
-                events=list(self.events),
+                events=events,
                 status=status,
                 checkpoint=ckpt,
                 output=output,
@@ -141,9 +151,10 @@ class Journal:
                 create=create,
             )
             done = await self.store.commit(write)
-            if state is not None:
-                self.written = len(state.messages) - state.new_from
-            self.events.clear()
+            # What was added while the write was on its way (concurrent steps and calls) is not
+            # in it: it stays for the next write.
+            self.written = written
+            del self.events[: len(events)]
             self.version, self.head = done.version, done.head
 
 
@@ -157,6 +168,7 @@ def checkpoint(state: RunState[Any]) -> dict[str, Any]:
         "tool_retries": dict(state.tool_retries),
         "tool_choice": state.tool_choice,
         "output_retries_used": state.output_retries_used,
+        **({"plan": state.plan.to_json()} if state.plan is not None else {}),
     }
 
 
@@ -169,6 +181,10 @@ def restore(state: RunState[Any], ckpt: dict[str, Any]) -> None:
     state.cuts = int(ckpt.get("cuts", 0))
     state.tool_retries.update({str(k): int(v) for k, v in (ckpt.get("tool_retries") or {}).items()})
     state.output_retries_used = int(ckpt.get("output_retries_used", 0))
+    if isinstance(ckpt.get("plan"), dict):
+        from agents.plan._progress import PlanProgress
+
+        state.plan = PlanProgress.from_json(ckpt["plan"])
 
 
 def run_config(state: RunState[Any], agent_name: str, durability: Durability) -> dict[str, Any]:

@@ -56,6 +56,7 @@ from tools._toolset import idempotency_key
 
 if TYPE_CHECKING:
     from agents._journal import Journal
+    from agents.plan._progress import PlanProgress
     from agents.plan.planner import Planner
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ class RunState(Generic[T]):
     resume: Batch | None = None  # a resumed run's unfinished batch
     waiting: list[PendingCall] = field(default_factory=list)  # why the run stopped unfinished
     planner: Planner | None = None  # plan-and-execute instead of call by call (agents/plan)
+    plan: PlanProgress | None = None  # where a plan-and-execute run is (checkpointed)
 
     def emit(self, event: Event) -> Event:
         if not isinstance(event, STREAM_ONLY):
@@ -247,9 +249,17 @@ async def _steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
     if state.planner is not None:
         from agents.plan._strategy import plan_steps  # the plan-and-execute run, its own module
 
-        async for event in plan_steps(state, state.planner, stream):
-            yield event
+        async with _closing(plan_steps(state, state.planner, stream)) as events:
+            async for event in events:
+                yield event
         return
+    async with _closing(call_steps(state, stream)) as events:
+        async for event in events:
+            yield event
+
+
+async def call_steps(state: RunState[T], stream: bool) -> AsyncIterator[Event]:
+    """Call by call: the model's calls run, their results go back, until it answers."""
     tool_choice = state.tool_choice
     while True:
         step = state.usage.requests + 1

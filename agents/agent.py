@@ -224,12 +224,14 @@ class Agent(Generic[OutputT]):
         if durability not in DURABILITY:
             raise ConfigError(f"durability must be one of {', '.join(DURABILITY)}, not {durability!r}.")
         self._durable = Durable(StoreHandle(store), durability, history, self.name)
-        if planner is not None and self._durable.handle.configured:
-            raise ConfigError(
-                "A planner run is not durable yet: give the agent a planner or a store, not both."
-            )
         self.planner = planner
         waits = self.toolset.needs_approval
+        if planner is not None and waits:
+            raise ConfigError(
+                f"Tool {waits[0]!r} needs approval, and a plan's steps cannot stop to wait for a "
+                "decision yet: give it an approver (ToolOptions approver=...) or use the agent "
+                "without a planner."
+            )
         if waits and not self._durable.handle.configured:
             raise no_approver(waits[0])
 

@@ -10,7 +10,13 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from agents.models.base import ModelResponse, ReasoningDelta, TextDelta, ToolCallDelta
-from agents.plan.events import PlanStepFinished, PlanStepPlanned, PlanStepStarted
+from agents.plan.events import (
+    PlanRevised,
+    PlanStarted,
+    PlanStepFinished,
+    PlanStepPlanned,
+    PlanStepStarted,
+)
 from tools import ToolCall, ToolResult
 
 
@@ -111,6 +117,8 @@ Event = (
     | ResponseCut
     | RunWaiting
     | RunFinished
+    | PlanStarted
+    | PlanRevised
     | PlanStepPlanned
     | PlanStepStarted
     | PlanStepFinished
@@ -126,6 +134,8 @@ __all__ = [
     "ModelResponded",
     "OutputRetry",
     "PendingCall",
+    "PlanRevised",
+    "PlanStarted",
     "PlanStepFinished",
     "PlanStepPlanned",
     "PlanStepStarted",

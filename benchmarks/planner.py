@@ -11,11 +11,10 @@ tools' time overlaps.
 
 - ReAct ("react"): today's `Agent`, with all independent calls in one response (parallel calls);
   the targets are against this one. "react-1": the same loop with one call per response.
-- plan: the planner streams the plan JSON of SPEC-plan.md (`{"steps": [...]}`, later arguments as
-  `{"$ref": "s1.path"}`) into `agents.plan.PlanStream`, and `agents.plan.execute` starts each step
-  as soon as it is complete; then one more request on the same conversation (the plan and its
-  results appended), which answers or, on sequential tasks, writes the next one-step plan.
-  Until `agents.plan` exists, only ReAct is measured.
+- plan: `Agent(..., planner=Planner())`, the whole plan-and-execute run as a user runs it: the
+  replay writes the gold plan (`{"steps": [...]}`, later arguments as `{"$ref": "s1.path"}`), whose
+  steps start as soon as each is complete in the stream; then the joiner answers
+  (`{"finish": ...}`) or, on sequential tasks, writes the next one-step plan as its revision.
 
 The suite (`benchmarks/_planner_suite.py`): three fan-outs (N independent lookups, then a summary),
 three chains (each argument a field of the previous result) and three sequential tasks (each
@@ -34,26 +33,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import itertools
 import json
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agents import Agent, AssistantMessage, SystemMessage, ToolResultMessage, UserMessage
+from agents import Agent, AssistantMessage, ToolResultMessage
 from agents.errors import AgentsError
-from agents.messages import Message
-from agents.models.base import ModelRequest, ModelResponse, OutputSchema, TextDelta
+from agents.models.base import ModelRequest, ModelResponse
+from agents.plan import Planner
 from benchmarks._planner_suite import KINDS, Task, make_toolset, suite
 from benchmarks._replay import Rates, ReplayModel, summed
-from tools import RunContext, ToolCall, Toolset
+from tools import ToolCall
 
 # Measured with --base-url on `scripts/serve-local --model tiny` (CPU, 2026-12-02; three runs:
 # prefill 0.0035-0.0044 ms, decode 8.1-10.7 ms). A tiny model prefills almost for free; pass a
@@ -66,14 +63,6 @@ REACT_INSTRUCTIONS = (
     "Answer the user's question with the tools. Call every tool whose arguments you already know "
     "in one response; call a tool that needs an earlier result once you have seen that result."
 )
-PLAN_INSTRUCTIONS = (
-    'Answer the user\'s question with a plan: JSON {"steps": [{"id": "s1", "tool": NAME, "args": '
-    '{...}, "deps": []}, ...]}. Where an argument is a field of an earlier step\'s result, write '
-    '{"$ref": "s1.field"} instead of the value. Steps run as soon as their inputs are ready. When '
-    "the results are enough, answer in plain text instead of a plan."
-)
-
-
 STRATEGIES = ("react", "react-1", "plan")
 
 
@@ -142,88 +131,34 @@ async def run_react(task: Task, rates: Rates, tool_s: float, *, serial: bool = F
 
 
 def plan_answer(task: Task) -> Any:
-    """The replay's answer for the plan: gold round k after k plans, then the answer."""
+    """The replay's answer for the plan: gold round k after k plans (a later round is the joiner's
+    revised plan), then the joiner's `{"finish": answer}`."""
 
     def answer(request: ModelRequest) -> ModelResponse:
         done = sum(isinstance(m, AssistantMessage) for m in request.messages)
         if done < len(task.plan):
             return ModelResponse(text=task.plan_text(done))
-        return ModelResponse(text=task.answer)
+        if request.output_schema is None or request.output_schema.name != "join":
+            raise BenchError(f"{task.name} (plan): the answer was asked for without the joiner.")
+        return ModelResponse(text=json.dumps({"finish": task.answer}))
 
     return answer
 
 
-async def _queued(queue: asyncio.Queue[Any]) -> AsyncIterator[Any]:
-    while (step := await queue.get()) is not None:
-        yield step
-
-
-async def _plan_round(
-    plan_mod: Any, model: ReplayModel, request: ModelRequest, toolset: Toolset
-) -> tuple[str, Any]:
-    """Stream one response; if it is a plan, run its steps as they arrive. (text, result or None)."""
-    text = ""
-    parser: Any = None
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-    running: asyncio.Task[Any] | None = None
-    sent: set[str] = set()
-    async for item in model.stream(request):
-        if not isinstance(item, TextDelta):
-            continue
-        if not text and item.text.lstrip().startswith("{"):
-            parser = plan_mod.PlanStream()
-            running = asyncio.create_task(plan_mod.execute(_queued(queue), toolset, RunContext(deps=None)))
-        text += item.text
-        if parser is not None:
-            for step in parser.feed(item.text):
-                sent.add(step.id)
-                queue.put_nowait(step)
-    if parser is None or running is None:
-        return text, None
-    for step in parser.close().steps:  # any the stream had not yet called complete
-        if step.id not in sent:
-            queue.put_nowait(step)
-    queue.put_nowait(None)
-    return text, await running
-
-
-def _results_message(result: Any) -> UserMessage:
-    steps = {s.id: s.result if s.status == "done" else {"error": s.error} for s in result.plan.steps}
-    return UserMessage(content="Plan results: " + json.dumps(steps, default=str))
-
-
-async def run_plan(plan_mod: Any, task: Task, rates: Rates, tool_s: float) -> Row:
-    """Plan, run the steps as they stream, then ask again on the same conversation until an answer."""
+async def run_plan(task: Task, rates: Rates, tool_s: float) -> Row:
+    """Run the task with `Agent(..., planner=Planner())` on the replay: the whole plan-and-execute
+    run (plans streamed and dispatched mid-stream, reports, the joiner), as a user runs it."""
     model = ReplayModel(plan_answer(task), rates)
-    toolset = make_toolset(tool_s)
-    schema = OutputSchema("plan", plan_mod.plan_schema(toolset))
-    messages: list[Message] = [SystemMessage(content=PLAN_INSTRUCTIONS), UserMessage(content=task.prompt)]
-    calls = 0
+    agent = Agent(model, tools=make_toolset(tool_s), planner=Planner(max_replans=len(task.plan)))
     started = time.perf_counter()
-    for _ in range(len(task.plan) + 1):
-        request = ModelRequest(messages=list(messages), tools=toolset.specs(), output_schema=schema)
-        text, result = await _plan_round(plan_mod, model, request, toolset)
-        if result is None:
-            break
-        if result.failed:
-            raise BenchError(
-                f"{task.name} (plan): steps {result.failed} failed: {_results_message(result).text}"
-            )
-        calls += len(result.finished)
-        messages += [AssistantMessage(text=text), _results_message(result)]
+    result = await agent.run(task.prompt)
     wall = time.perf_counter() - started
-    if text != task.answer:
-        raise BenchError(f"{task.name} (plan) ended with {text[:80]!r}, not its gold answer.")
+    failed = [r for r in result.tool_results() if r.status != "ok"]
+    if failed or result.output != task.answer:
+        detail = failed[0].content if failed else f"output {result.output!r}"
+        raise BenchError(f"{task.name} (plan) did not follow its gold run: {detail}")
     requests, prompt, completion = summed(model.records)
-    return Row("plan", task.kind, task.name, requests, prompt, completion, calls, wall)
-
-
-def load_plan() -> Any:
-    """`agents.plan`, or None while it does not exist."""
-    try:
-        return importlib.import_module("agents.plan")
-    except ImportError:
-        return None
+    return Row("plan", task.kind, task.name, requests, prompt, completion, len(result.tool_results()), wall)
 
 
 # Rates from a server -----------------------------------------------------------------------
@@ -263,12 +198,11 @@ async def measure_rates(base_url: str) -> Rates:
 # Report -------------------------------------------------------------------------------------
 
 
-async def measure(tasks: list[Task], rates: Rates, tool_s: float, plan_mod: Any) -> list[Row]:
+async def measure(tasks: list[Task], rates: Rates, tool_s: float) -> list[Row]:
     """One row per task and strategy, run one after another (timings must not share the loop)."""
     rows = [await run_react(t, rates, tool_s) for t in tasks]
     rows += [await run_react(t, rates, tool_s, serial=True) for t in tasks]
-    if plan_mod is not None:
-        rows += [await run_plan(plan_mod, t, rates, tool_s) for t in tasks]
+    rows += [await run_plan(t, rates, tool_s) for t in tasks]
     return rows
 
 
@@ -338,11 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"rates: prefill {prefill:.4f} ms/token, decode {decode:.2f} ms/token, tools {args.tool_ms:g} ms/call"
     )
-    plan_mod = load_plan()
-    if plan_mod is None:
-        print("plan strategy: agents.plan not available yet")
     tasks = [t for t in suite() if not args.kind or t.kind in args.kind]
-    rows = asyncio.run(measure(tasks, rates, args.tool_ms / 1000, plan_mod))
+    rows = asyncio.run(measure(tasks, rates, args.tool_ms / 1000))
     _print(rows)
     if args.json:
         payload = {"rates": asdict(rates), "tool_s": args.tool_ms / 1000, "rows": [asdict(r) for r in rows]}

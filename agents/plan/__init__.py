@@ -4,14 +4,23 @@
   step's result, typed, instead of text substitution.
 - `plan_schema(toolset)`: the JSON schema to constrain the planner's output with (`schema`).
 - `PlanStream`: steps out of the plan's text as each one completes (`stream`).
+- `Planner`: `Agent(..., planner=Planner())` runs the agent as plan-and-execute (`planner`,
+  the run itself in `_strategy`); `PlanLimitExceeded` carries the plan when a limit stops it.
 - `execute(steps, toolset, ctx)`: runs steps as soon as they and their dependencies are ready,
   concurrently where independent (`executor`), reporting `PlanStepPlanned`, `PlanStepStarted`,
   `PlanStepFinished` (`events`).
 """
 
-from agents.plan.events import PlanEvent, PlanStepFinished, PlanStepPlanned, PlanStepStarted
+from agents.plan.events import (
+    PlanEvent,
+    PlanRevised,
+    PlanStarted,
+    PlanStepFinished,
+    PlanStepPlanned,
+    PlanStepStarted,
+)
 from agents.plan.executor import ExecutionResult, execute
-from agents.plan.models import Plan, PlanError, Ref, Step
+from agents.plan.models import Plan, PlanError, PlanLimitExceeded, Ref, Step
 from agents.plan.planner import Planner
 from agents.plan.schema import plan_output_schema, plan_schema
 from agents.plan.stream import PlanStream, steps_from
@@ -21,6 +30,9 @@ __all__ = [
     "Plan",
     "PlanError",
     "PlanEvent",
+    "PlanLimitExceeded",
+    "PlanRevised",
+    "PlanStarted",
     "PlanStepFinished",
     "PlanStepPlanned",
     "PlanStepStarted",

@@ -1,4 +1,6 @@
-"""What the executor reports as a plan runs: each step planned, started and finished."""
+"""What a plan-and-execute run reports: a plan asked for (and revised), each step planned,
+started and finished. The steps' tool calls are the loop's own `ToolCallStarted` and
+`ToolCallFinished`, between a step's start and its end."""
 
 from __future__ import annotations
 
@@ -7,6 +9,23 @@ from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from agents.plan.models import Step
+
+
+@dataclass(frozen=True)
+class PlanStarted:
+    """The planner is asked for a plan: `revision` 0 first, then one more for each revision."""
+
+    revision: int
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class PlanRevised:
+    """The plan is to be revised, and why: failed steps, or the joiner asked for it."""
+
+    revision: int
+    reason: str
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,20 @@ one step:
 2. If one of those failed or was skipped, it is "skipped" (and so are its own dependants).
 3. Its refs are resolved to values out of those steps' results; a missing key or index fails
    the step with a message saying which.
-4. A tool step is one call through `toolset.run_calls`, so validation, timeouts, approval and
-   result caps are the toolset's: an "ok" result makes it "done" with the tool's return value,
-   any other fails it with the result's text. A goal step goes to `run_goal`.
+4. A tool step is one call through `run_call` (by default `toolset.run_calls`, so validation,
+   timeouts, approval and result caps are the toolset's): an "ok" result makes it "done" with the
+   tool's return value, any other fails it with the result's text. A goal step goes to `run_goal`.
+
+A step that arrives already ended ("done", "failed" or "skipped": a resumed plan's, or one kept
+from an earlier revision) is not run again; its result stands for the steps that need it, until
+a step with its id arrives to replace it.
 
 At most `max_concurrency` steps run at once. Steps never raise out of `execute`: a failure is
-the step's status (a spent retry budget, `ToolRetriesExceeded`, included). Only `ToolFatalError`
-(a tool saying the run must stop), cancellation, and errors of the caller's own (the stream of
-steps, `on_event`) propagate, after the running steps are cancelled. When the stream ends, steps
-still waiting on ids that never came, or on each other in a cycle, fail.
+the step's status (a spent retry budget, `ToolRetriesExceeded`, included). Only what stops the
+whole run propagates, after the running steps are cancelled: `ToolFatalError` (a tool saying the
+run must stop), `UsageLimitExceeded` and `ModelError` (from `run_call` or `run_goal`),
+cancellation, and errors of the caller's own (the stream of steps, `on_event`). When the stream
+ends, steps still waiting on ids that never came, or on each other in a cycle, fail.
 """
 
 from __future__ import annotations
@@ -27,17 +32,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from agents.errors import ModelError, UsageLimitExceeded
 from agents.plan.events import PlanEvent, PlanStepFinished, PlanStepPlanned, PlanStepStarted
 from agents.plan.models import Plan, Step
 from agents.plan.resolve import RefError, resolve
-from tools import RunContext, ToolCall, Toolset
+from tools import RunContext, ToolCall, ToolResult, Toolset
 from tools.errors import ConfigError, ToolFatalError
 
 GoalRunner = Callable[[Step, dict[str, Any]], Awaitable[Any]]
 """Pursues a sub-goal step: `(step, {dependency id: its result}) -> result`."""
+CallRunner = Callable[[Step, ToolCall], Awaitable[ToolResult]]
+"""Runs a tool step's call (its references resolved): `(step, call) -> result`."""
 EventSink = Callable[[PlanEvent], Awaitable[None] | None]
 
 Ended = Literal["done", "failed", "skipped"]
+ENDED: tuple[Ended, ...] = ("done", "failed", "skipped")
+_STOPS_THE_RUN = (ToolFatalError, UsageLimitExceeded, ModelError)
 
 
 @dataclass
@@ -62,6 +72,7 @@ async def execute(
     ctx: RunContext[Any],
     *,
     run_goal: GoalRunner | None = None,
+    run_call: CallRunner | None = None,
     max_concurrency: int | None = None,
     on_event: EventSink | None = None,
 ) -> ExecutionResult:
@@ -73,7 +84,7 @@ async def execute(
     if max_concurrency is not None and max_concurrency < 1:
         raise ConfigError(f"execute max_concurrency must be 1 or more (or None), not {max_concurrency!r}.")
     cap = toolset.max_concurrency if max_concurrency is None else max_concurrency
-    run = _Execution(toolset, ctx, run_goal, cap, on_event)
+    run = _Execution(toolset, ctx, run_goal, run_call, cap, on_event)
     await run.all(steps)
     return run.outcome
 
@@ -84,14 +95,17 @@ class _Execution:
         toolset: Toolset,
         ctx: RunContext[Any],
         run_goal: GoalRunner | None,
+        run_call: CallRunner | None,
         cap: int,
         on_event: EventSink | None,
     ) -> None:
         self.toolset, self.ctx, self.run_goal, self.on_event = toolset, ctx, run_goal, on_event
+        self.run_call = run_call or self._call
         self.cap = asyncio.Semaphore(cap)
         self.outcome = ExecutionResult(plan=Plan())
         self.by_id: dict[str, Step] = {}
         self.started: set[str] = set()
+        self.given: set[str] = set()  # ids of steps that arrived ended
 
     async def all(self, steps: AsyncIterator[Step] | Iterable[Step]) -> None:
         try:
@@ -115,6 +129,8 @@ class _Execution:
             await self.skip_dependants()
 
     async def arrived(self, step: Step, group: asyncio.TaskGroup) -> None:
+        if step.id in self.given and step.status not in ENDED:  # planned anew: replaces the old one
+            self.forget(self.by_id.pop(step.id))
         if step.id in self.by_id:
             self.outcome.plan.steps.append(step)
             await self.emit(PlanStepPlanned(step.model_copy(deep=True)))
@@ -122,6 +138,12 @@ class _Execution:
             return
         self.by_id[step.id] = step
         self.outcome.plan.steps.append(step)
+        if step.status == "done" or step.status == "failed" or step.status == "skipped":
+            # Ended before (a resumed plan's, a revised plan's kept step): stands as it ended.
+            self.started.add(step.id)
+            self.given.add(step.id)
+            await self.end(step, step.status, result=step.result, error=step.error, quiet=True)
+            return
         await self.emit(PlanStepPlanned(step.model_copy(deep=True)))
         await self.dispatch(group)
         # Let the steps just started begin before the next one is read: a source that never
@@ -153,7 +175,7 @@ class _Execution:
             status: Ended
             try:
                 status, result, error = await self.outcome_of(step)
-            except ToolFatalError:
+            except _STOPS_THE_RUN:
                 raise
             except Exception as e:  # a step's failure is its status, never the plan's crash
                 status, result, error = "failed", None, f"step {step.id} failed: {type(e).__name__}: {e}"
@@ -175,20 +197,33 @@ class _Execution:
                 )
             return "done", await self.run_goal(step, results), None
         assert step.tool is not None  # a step is a tool call or a goal (Step's validator)
-        [result] = await self.toolset.run_calls(
-            [ToolCall(id=step.id, name=step.tool, arguments=args)], self.ctx
-        )
+        result = await self.run_call(step, ToolCall(id=step.id, name=step.tool, arguments=args))
         if result.status == "ok":
             return "done", result.value, None
         return "failed", None, f"step {step.id} ({result.status}): {result.content}"
 
-    async def end(self, step: Step, status: Ended, *, result: Any = None, error: str | None = None) -> None:
+    async def _call(self, step: Step, call: ToolCall) -> ToolResult:
+        [result] = await self.toolset.run_calls([call], self.ctx)
+        return result
+
+    async def end(
+        self, step: Step, status: Ended, *, result: Any = None, error: str | None = None, quiet: bool = False
+    ) -> None:
         step.status = status
         step.result, step.error = result, error
         {"done": self.outcome.finished, "failed": self.outcome.failed, "skipped": self.outcome.skipped}[
             status
         ].append(step.id)
-        await self.emit(PlanStepFinished(step.model_copy(deep=True)))
+        if not quiet:
+            await self.emit(PlanStepFinished(step.model_copy(deep=True)))
+
+    def forget(self, step: Step) -> None:
+        self.given.discard(step.id)
+        self.started.discard(step.id)
+        self.outcome.plan.steps = [s for s in self.outcome.plan.steps if s is not step]
+        for ids in (self.outcome.finished, self.outcome.failed, self.outcome.skipped):
+            if step.id in ids:
+                ids.remove(step.id)
 
     def waiting(self) -> list[Step]:
         return [s for s in self.by_id.values() if s.id not in self.started and s.status == "pending"]

@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from agents.errors import AgentsError
+from agents.errors import AgentsError, UsageLimitExceeded
 
 if TYPE_CHECKING:
     from tools import Toolset
@@ -37,6 +37,19 @@ StepStatus = Literal["pending", "running", "done", "failed", "skipped"]
 
 class PlanError(AgentsError):
     """A plan (or a step of one) that does not follow the plan format."""
+
+
+class PlanLimitExceeded(UsageLimitExceeded):
+    """A plan-and-execute run hit a limit: one of the run's `UsageLimits`, or the planner's
+    `max_steps` for one plan. `.plan` holds the plan as far as it got, each step with its status
+    and its result or error; `.trace` holds the run, as for any `UsageLimitExceeded`."""
+
+    def __init__(self, limit: str, value: float, maximum: float, plan: Plan) -> None:
+        super().__init__(limit, value, maximum)
+        self.plan = plan
+        done = sum(1 for s in plan.steps if s.status == "done")
+        where = f"The plan (revision {plan.revision}) had {done} of {len(plan.steps)} steps done"
+        self.args = (f"{self.args[0]} {where}: see the error's .plan.",)
 
 
 class Ref(BaseModel):

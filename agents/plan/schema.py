@@ -88,6 +88,33 @@ def plan_output_schema(toolset: Toolset, *, max_steps: int = DEFAULT_MAX_STEPS) 
     return OutputSchema(name="plan", schema=plan_schema(toolset, max_steps=max_steps))
 
 
+def joiner_schema(plan: dict[str, Any], answer: OutputSchema | None) -> OutputSchema:
+    """What the joiner writes after a plan ran: `{"finish": <the answer>}`, or a revised plan
+    (`plan`, a `plan_schema`), whose steps then run as it streams, as the first plan's did.
+
+    The answer is under the agent's output type's schema (a string for a text answer). Both
+    schemas' `$defs` move to the root, where `#/$defs/...` pointers find them; the answer's are
+    renamed under `answer.` so that they cannot meet a tool's.
+    """
+    plan = copy.deepcopy(plan)
+    defs: dict[str, Any] = plan.pop("$defs", {})
+    inner: dict[str, Any] = {"type": "string"}
+    if answer is not None:
+        inner = _rename_defs(copy.deepcopy(answer.schema), "answer.")
+    for name, sub in inner.pop("$defs", {}).items():
+        defs["answer." + name] = sub
+    finish = {
+        "type": "object",
+        "properties": {"finish": inner},
+        "required": ["finish"],
+        "additionalProperties": False,
+    }
+    schema: dict[str, Any] = {"anyOf": [finish, plan]}
+    if defs:
+        schema["$defs"] = defs
+    return OutputSchema(name="join", schema=schema)
+
+
 def _refable_values(schema: dict[str, Any]) -> dict[str, Any]:
     """`schema` where every property value and list item may also be a reference.
 

@@ -102,13 +102,17 @@ def test_main_reports_react_and_says_whether_the_plan_ran(
         str(out),
     ]
     assert planner.main(args) == 0
-    printed = capsys.readouterr().out
+    assert "plan" in capsys.readouterr().out
     rows = json.loads(out.read_text())["rows"]
     assert {r["kind"] for r in rows} == {"chain"}
     assert [r["requests"] for r in rows if r["strategy"] == "react"] == [6, 6, 5]
     assert [r["requests"] for r in rows if r["strategy"] == "react-1"] == [6, 6, 5]  # a chain is serial
-    if planner.load_plan() is None:
-        assert "plan strategy: agents.plan not available yet" in printed
-        assert {r["strategy"] for r in rows} == {"react", "react-1"}
-    else:
-        assert [r["requests"] for r in rows if r["strategy"] == "plan"] == [2, 2, 2]
+    assert [r["requests"] for r in rows if r["strategy"] == "plan"] == [2, 2, 2]
+
+
+@pytest.mark.parametrize("task", suite(), ids=lambda t: t.name)
+async def test_plan_gold_run_goes_through_the_agent_api(task: Task) -> None:
+    rates = planner.Rates(prefill_s=0.0, decode_s=0.0)
+    row = await planner.run_plan(task, rates, tool_s=0.0)
+    # One request per gold round (later rounds are the joiner's revisions) and one to finish.
+    assert row.requests == len(task.plan) + 1 and row.tool_calls == sum(len(r["steps"]) for r in task.plan)

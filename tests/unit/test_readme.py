@@ -222,7 +222,7 @@ async def test_plan_and_execute(capsys: pytest.CaptureFixture[str]) -> None:
         {"id": "s1", "tool": "city_of", "args": {"person": "ann"}},
         {"id": "s2", "tool": "weather", "args": {"city": {"$ref": "s1"}}},
     ]
-    model = ScriptedModel([json.dumps({"steps": steps}), "Snow in Oslo."])
+    model = ScriptedModel([json.dumps({"steps": steps}), json.dumps({"finish": "Snow in Oslo."})])
     ns = await run_block(block, definitions_before(block) | {"model": model})
     assert "Snow in Oslo. 2" in capsys.readouterr().out
     from agents.events import PlanStepFinished

@@ -308,3 +308,17 @@ async def test_bad_durable_configuration_and_unknown_runs_are_clear_errors(store
     with pytest.raises(StoreError, match="No run 'ghost'"):
         await Agent(ScriptedModel([]), store=store).resume("ghost")
     assert await store.runs() == []  # nothing was written
+
+
+async def test_events_of_concurrent_calls_are_all_on_record(store: Store) -> None:
+    # Calls of one batch write their events while another write is on its way: none is lost.
+    @tool(effect="read_only")
+    async def slow(n: int) -> int:
+        await asyncio.sleep(0.01 * (3 - n))
+        return n
+
+    batch = [call("slow", n=n) for n in range(3)]
+    agent = Agent(checked([batch, "done"]), tools=[slow], store=store, durability="event")
+    await agent.run("go", run_id="r-events")
+    kinds = [e.kind for e in await store.events("r-events")]
+    assert kinds.count("call_started") == 3 and kinds.count("call_finished") == 3

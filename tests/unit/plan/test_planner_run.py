@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,11 +12,20 @@ from pydantic import BaseModel
 
 from agents import Agent
 from agents.errors import ConfigError
-from agents.events import ModelResponded, PlanStepFinished, PlanStepStarted
+from agents.events import (
+    ModelResponded,
+    OutputRetry,
+    PlanRevised,
+    PlanStepFinished,
+    PlanStepStarted,
+    ResponseCut,
+    ToolCallFinished,
+    ToolCallStarted,
+)
 from agents.messages import UserMessage
 from agents.models.base import ModelRequest, ModelResponse, StreamItem, TextDelta, Usage
 from agents.models.profiles import GENERIC, ModelProfile
-from agents.plan import Planner
+from agents.plan import Planner, Step
 from agents.testing import FunctionModel
 from tools import tool
 
@@ -52,16 +60,37 @@ PLAN = plan(
 )
 
 
+def finish(answer: Any) -> str:
+    return json.dumps({"finish": answer})
+
+
 def scripted(*texts: str) -> FunctionModel:
+    """Answers in order, checking that each is asked for under the right schema: the first plan
+    under the plan schema, a revised plan or a finish under the joiner's."""
     answers = iter(texts)
 
     def respond(request: ModelRequest) -> ModelResponse:
         text = next(answers)
-        is_plan = request.output_schema is not None and request.output_schema.name == "plan"
-        assert is_plan == text.startswith('{"steps"'), "a plan is asked for under the plan schema"
+        asked = request.output_schema.name if request.output_schema is not None else None
+        if text.startswith('{"steps"'):
+            assert asked in ("plan", "join"), (asked, text)
+        elif text.startswith('{"finish"'):
+            assert asked == "join", (asked, text)
+        else:  # the answer alone: free, or under the output type's own schema
+            assert asked not in ("plan", "join"), (asked, text)
         return ModelResponse(text=text)
 
     return FunctionModel(respond, stream_chunk=5)
+
+
+def _about(event: object) -> str | None:
+    """The step or call an event is about."""
+    if isinstance(event, ToolCallStarted):
+        return event.call.id
+    if isinstance(event, ToolCallFinished):
+        return event.result.call_id
+    step = getattr(event, "step", None)
+    return step.id if isinstance(step, Step) else None
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +99,7 @@ def _fresh_calls() -> None:
 
 
 async def test_a_plan_runs_its_steps_with_references_resolved_then_answers() -> None:
-    model = scripted(PLAN, "Ann has snow in Oslo, Bo has sun in Lima.")
+    model = scripted(PLAN, finish("Ann has snow in Oslo, Bo has sun in Lima."))
     agent = Agent(model, tools=[city_of, weather], planner=Planner())
     result = await agent.run("What is the weather where Ann and Bo live?")
     assert result.output == "Ann has snow in Oslo, Bo has sun in Lima."
@@ -78,27 +107,64 @@ async def test_a_plan_runs_its_steps_with_references_resolved_then_answers() -> 
     assert result.usage.requests == 2 and result.usage.tool_calls == 4
     finished = [e.step for e in result.events if isinstance(e, PlanStepFinished)]
     assert {s.id: s.status for s in finished} == {"s1": "done", "s2": "done", "s3": "done", "s4": "done"}
+    # Each step's call is reported as the loop reports calls, inside the step's start and end.
+    s3 = [type(e).__name__ for e in result.events if _about(e) == "s3"]
+    assert s3 == [
+        "PlanStepPlanned",
+        "PlanStepStarted",
+        "ToolCallStarted",
+        "ToolCallFinished",
+        "PlanStepFinished",
+    ]
+    kinds = [type(e).__name__ for e in result.events]
+    assert len(result.tool_results()) == 4 and kinds[1:3] == ["StepStarted", "PlanStarted"]
+    assert result.messages[-1].text == "Ann has snow in Oslo, Bo has sun in Lima."  # the answer, not the JSON
     report = result.messages[-2]
     assert isinstance(report, UserMessage) and '- s3 weather: "snow"' in report.text
     assert "Plan before you act" in str(model.requests[0].messages[0])  # the planner's instructions
 
 
-async def test_a_failed_step_leads_to_one_revised_plan_within_the_cap() -> None:
-    bad = plan({"id": "s1", "tool": "weather", "args": {"city": "Atlantis"}})
-    good = plan({"id": "s1", "tool": "weather", "args": {"city": "Oslo"}})
+async def test_a_failed_step_leads_to_one_revised_plan_that_keeps_what_is_done() -> None:
+    bad = plan(
+        {"id": "s1", "tool": "city_of", "args": {"person": "ann"}},
+        {"id": "s2", "tool": "weather", "args": {"city": "Atlantis"}},
+    )
+    good = plan({"id": "s3", "tool": "weather", "args": {"city": {"$ref": "s1.city"}}})
     agent = Agent(
         scripted(bad, good, "Snow in Oslo."), tools=[city_of, weather], planner=Planner(max_replans=1)
     )
-    result = await agent.run("Weather in Atlantis, else Oslo?")
-    assert result.output == "Snow in Oslo." and calls == [("weather", "Atlantis"), ("weather", "Oslo")]
+    result = await agent.run("Weather where Ann lives (or Atlantis)?")
+    assert result.output == "Snow in Oslo."
+    assert calls == [("city_of", "ann"), ("weather", "Atlantis"), ("weather", "Oslo")]  # s1 not redone
     reports = [
         m.text for m in result.messages if isinstance(m, UserMessage) and m.text.startswith("The plan ran")
     ]
-    assert "write a revised plan" in reports[0] and "Now answer" in reports[1]
-    # No replans left: the run answers from what it has.
-    calls.clear()
+    assert "write a revised plan for what is left (new ids from s3" in reports[0]
+    assert "Now answer the task from these results." in reports[1] and "s1" not in reports[1]  # its own steps
+    revised = [e for e in result.events if isinstance(e, PlanRevised)]
+    assert [(e.revision, e.reason) for e in revised] == [(1, "steps s2 did not finish")]
+    assert result.usage.requests == 3
+
+
+async def test_with_no_revisions_left_the_run_answers_from_what_it_has() -> None:
+    bad = plan({"id": "s1", "tool": "weather", "args": {"city": "Atlantis"}})
     capped = Agent(scripted(bad, "No weather."), tools=[weather], planner=Planner(max_replans=0))
-    assert (await capped.run("Weather in Atlantis?")).output == "No weather." and len(calls) == 1
+    result = await capped.run("Weather in Atlantis?")
+    assert result.output == "No weather." and len(calls) == 1
+    assert "Now answer the task" in result.messages[-2].text
+
+
+async def test_the_joiner_may_write_a_revised_plan_instead_of_answering() -> None:
+    first = plan({"id": "s1", "tool": "city_of", "args": {"person": "ann"}})
+    second = plan({"id": "s2", "tool": "weather", "args": {"city": {"$ref": "s1.city"}}})
+    agent = Agent(scripted(first, second, "Snow."), tools=[city_of, weather], planner=Planner(max_replans=1))
+    result = await agent.run("Weather where Ann lives?")
+    assert result.output == "Snow." and calls == [("city_of", "ann"), ("weather", "Oslo")]
+    assert [e.reason for e in result.events if isinstance(e, PlanRevised)] == ["the joiner revised the plan"]
+    # A revision costs no request of its own: plan, joiner (the revision), the answer.
+    assert result.usage.requests == 3
+    # The revision used up, the last request asks for the answer alone.
+    assert agent.model.requests[-1].output_schema is None  # type: ignore[attr-defined]
 
 
 class Report(BaseModel):
@@ -107,8 +173,21 @@ class Report(BaseModel):
 
 async def test_the_answer_comes_under_the_output_type() -> None:
     step = plan({"id": "s1", "tool": "weather", "args": {"city": "Oslo"}})
-    agent = Agent(scripted(step, '{"oslo": "snow"}'), tools=[weather], planner=Planner(), output_type=Report)
+    agent = Agent(
+        scripted(step, finish({"oslo": "snow"})), tools=[weather], planner=Planner(), output_type=Report
+    )
     assert (await agent.run("Oslo?")).output == Report(oslo="snow")
+    schema = agent.model.requests[1].output_schema  # type: ignore[attr-defined]
+    assert schema.name == "join" and schema.schema["anyOf"][0]["properties"]["finish"]["properties"]["oslo"]
+    # An answer that does not validate is asked for again, with the reason.
+    retried = Agent(
+        scripted(step, finish({"oslo": 3}), '{"oslo": "snow"}'),
+        tools=[weather],
+        planner=Planner(),
+        output_type=Report,
+    )
+    result = await retried.run("Oslo?")
+    assert result.output == Report(oslo="snow") and any(isinstance(e, OutputRetry) for e in result.events)
 
 
 class _HeldPlan:
@@ -132,7 +211,8 @@ class _HeldPlan:
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
         self.requests += 1
         if self.requests > 1:
-            yield ModelResponse(text="done", usage=Usage(1, 1))
+            yield TextDelta('{"finish": "done"}')
+            yield ModelResponse(text='{"finish": "done"}', usage=Usage(1, 1))
             return
         cut = PLAN.index('{"id": "s2"') + 5  # s2 has begun, so s1 is known complete
         head, tail = PLAN[:cut], PLAN[cut:]
@@ -157,8 +237,34 @@ async def test_steps_start_while_the_plan_is_still_streaming() -> None:
     assert sum(isinstance(e, ModelResponded) for e in events) == 2 and stream.result.output == "done"
 
 
-def test_a_planner_is_not_durable_yet(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="not durable yet"):
-        Agent(scripted(), tools=[weather], planner=Planner(), store=tmp_path / "s.db")
+def test_bad_planner_configuration_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="max_steps"):
         Planner(max_steps=0)
+    with pytest.raises(ConfigError, match="max_goal_tool_calls"):
+        Planner(max_goal_tool_calls=0)
+
+    @tool(requires_approval=True)
+    def wire(amount: int) -> str:
+        """Send money."""
+        return "sent"
+
+    with pytest.raises(ConfigError, match="cannot stop to wait for a decision"):
+        Agent(scripted(), tools=[wire], planner=Planner(), store=":memory:")
+
+
+async def test_a_plan_cut_at_max_tokens_runs_its_whole_steps_and_asks_for_the_rest() -> None:
+    cut = PLAN[: PLAN.index('{"id": "s3"') + 20]  # s1 and s2 whole, s3 a fragment
+    rest = plan({"id": "s3", "tool": "weather", "args": {"city": {"$ref": "s1.city"}}})
+    replies = iter([ModelResponse(text=cut, finish_reason="length"), ModelResponse(text=rest), "Snow."])
+    model = FunctionModel(lambda request: next(replies), stream_chunk=5)
+    agent = Agent(model, tools=[city_of, weather], planner=Planner(max_replans=1))
+    result = await agent.run("Weather where Ann lives?")
+    assert result.output == "Snow."
+    assert calls == [("city_of", "ann"), ("city_of", "bo"), ("weather", "Oslo")]
+    assert any(isinstance(e, ResponseCut) for e in result.events)
+    assert [e.reason for e in result.events if isinstance(e, PlanRevised)] == [
+        "the plan was cut off at max_tokens"
+    ]
+    joiner = model.requests[1].messages
+    assert '"s3"' not in joiner[-2].text  # the conversation has the whole steps, not the fragment
+    assert "cut off at the token limit" in joiner[-1].text

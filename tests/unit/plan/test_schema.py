@@ -120,3 +120,26 @@ def test_output_schema_wraps_the_plan_schema() -> None:
     out = plan_output_schema(TOOLS, max_steps=4)
     assert out.name == "plan"
     assert out.schema == plan_schema(TOOLS, max_steps=4)
+
+
+class Answer(BaseModel):
+    best: Filter
+    note: str
+
+
+def test_the_joiner_schema_takes_an_answer_under_the_output_type_or_a_revised_plan() -> None:
+    from agents.output import OutputSpec
+    from agents.plan.schema import joiner_schema
+
+    answer = OutputSpec.of(Answer).schema
+    schema = joiner_schema(plan_schema(TOOLS), answer).schema
+    jsonschema.Draft202012Validator.check_schema(schema)
+    check = jsonschema.Draft202012Validator(schema)
+    assert check.is_valid({"finish": {"best": {"field": "a", "value": 1}, "note": "x"}})
+    assert check.is_valid(VALID)  # a revised plan
+    assert not check.is_valid({"finish": {"best": {"field": "a", "value": "one"}, "note": "x"}})
+    assert not check.is_valid({"finish": "text"}) and not check.is_valid({"replan": "why"})
+    # The answer's $defs move to the root, renamed so that they cannot meet a tool's.
+    assert list(schema["$defs"]) == ["answer.Filter"]
+    text = jsonschema.Draft202012Validator(joiner_schema(plan_schema(TOOLS), None).schema)
+    assert text.is_valid({"finish": "Snow."}) and not text.is_valid({"finish": 3})
