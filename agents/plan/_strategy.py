@@ -15,6 +15,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+from agents import tracing
 from agents._run import RunState, _ask, _final_output
 from agents.events import Event, ModelResponded, StepStarted
 from agents.messages import AssistantMessage, UserMessage
@@ -77,7 +78,13 @@ async def _plan_and_execute(
     async def work() -> ExecutionResult:
         try:
             ctx = state.context(step)
-            return await execute(steps_from(deltas()), state.toolset, ctx, on_event=events.put_nowait)
+            return await execute(
+                steps_from(deltas()),
+                state.toolset,
+                ctx,
+                on_event=events.put_nowait,
+                trace=tracing.tools(state),
+            )
         finally:
             events.put_nowait(done)
 

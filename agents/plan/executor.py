@@ -31,6 +31,7 @@ from agents.plan.events import PlanEvent, PlanStepFinished, PlanStepPlanned, Pla
 from agents.plan.models import Plan, Step
 from agents.plan.resolve import RefError, resolve
 from tools import RunContext, ToolCall, Toolset
+from tools._toolset import CallTrace
 from tools.errors import ConfigError, ToolFatalError
 
 GoalRunner = Callable[[Step, dict[str, Any]], Awaitable[Any]]
@@ -64,16 +65,17 @@ async def execute(
     run_goal: GoalRunner | None = None,
     max_concurrency: int | None = None,
     on_event: EventSink | None = None,
+    trace: CallTrace | None = None,
 ) -> ExecutionResult:
     """Run `steps` (see the module docstring); returns every step's outcome, never a step's exception.
 
     The steps are copied: the ones passed in are left as they were. `max_concurrency` defaults to
-    the toolset's.
+    the toolset's. `trace` wraps each tool call, as in `Toolset.run_calls`.
     """
     if max_concurrency is not None and max_concurrency < 1:
         raise ConfigError(f"execute max_concurrency must be 1 or more (or None), not {max_concurrency!r}.")
     cap = toolset.max_concurrency if max_concurrency is None else max_concurrency
-    run = _Execution(toolset, ctx, run_goal, cap, on_event)
+    run = _Execution(toolset, ctx, run_goal, cap, on_event, trace)
     await run.all(steps)
     return run.outcome
 
@@ -86,8 +88,10 @@ class _Execution:
         run_goal: GoalRunner | None,
         cap: int,
         on_event: EventSink | None,
+        trace: CallTrace | None = None,
     ) -> None:
         self.toolset, self.ctx, self.run_goal, self.on_event = toolset, ctx, run_goal, on_event
+        self.trace = trace
         self.cap = asyncio.Semaphore(cap)
         self.outcome = ExecutionResult(plan=Plan())
         self.by_id: dict[str, Step] = {}
@@ -176,7 +180,7 @@ class _Execution:
             return "done", await self.run_goal(step, results), None
         assert step.tool is not None  # a step is a tool call or a goal (Step's validator)
         [result] = await self.toolset.run_calls(
-            [ToolCall(id=step.id, name=step.tool, arguments=args)], self.ctx
+            [ToolCall(id=step.id, name=step.tool, arguments=args)], self.ctx, trace=self.trace
         )
         if result.status == "ok":
             return "done", result.value, None
