@@ -36,7 +36,7 @@ import httpx
 from agents import _cli_store
 from agents._cli_agent import add_agent_options, load_model, make_agent
 from agents.agent import Agent
-from agents.errors import AgentsError, ConfigError
+from agents.errors import AgentsError, ConfigError, trace_of
 from agents.events import (
     Event,
     ResponseCut,
@@ -205,12 +205,10 @@ class Chat:
         except AgentsError as e:
             # A failed turn is not the end of the chat: say why, and keep the conversation.
             print(f"{shown.newline()}error: {' '.join(str(e).split())}", flush=True)
+            trace = trace_of(e)
+            self._count(trace.usage if trace is not None else None)
             return
-        self.turns += 1
-        self.usage.requests += result.usage.requests
-        self.usage.tool_calls += result.usage.tool_calls
-        self.usage.input_tokens += result.usage.input_tokens
-        self.usage.output_tokens += result.usage.output_tokens
+        self._count(result.usage)
         if result.waiting:
             names = ", ".join(p.name for p in result.pending)
             print(
@@ -218,6 +216,15 @@ class Chat:
                 f"{result.run_id} ...` and `agents runs resume {result.run_id}`)",
                 flush=True,
             )
+
+    def _count(self, usage: RunUsage | None) -> None:
+        """Add one turn's usage (a failed turn's too: its requests were made) to /usage."""
+        self.turns += 1
+        if usage is not None:
+            self.usage.requests += usage.requests
+            self.usage.tool_calls += usage.tool_calls
+            self.usage.input_tokens += usage.input_tokens
+            self.usage.output_tokens += usage.output_tokens
 
     async def _command(self, line: str) -> bool:
         """Do one /command; False to leave the chat."""

@@ -89,8 +89,9 @@ def test_the_conversation_is_resumed_on_the_next_start_and_reset_forgets_it(
 def test_a_failed_turn_is_reported_and_the_chat_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out = chat(["fail", "after"], tmp_path / "s.db", monkeypatch, capsys)
+    code, out = chat(["fail", "after", "/usage"], tmp_path / "s.db", monkeypatch, capsys)
     assert code == 0
+    assert "2 turns: 1 requests" in out  # the failed request is not counted: it never answered
     assert "error: Model server at http://nowhere/v1 is unreachable after 3 attempt(s)" in out
     # The store records a failed run with its prompt (unlike a cancelled one): the model sees it.
     assert "heard: fail | after\n" in out
