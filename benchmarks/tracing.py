@@ -21,6 +21,11 @@ server instead (say the tiny vLLM server), whose own latency then dwarfs the ove
 
 Also measured, in µs: the check a run makes at its start (`Tracing.start`) with no provider, and
 one bare span of the SDK set up as in `on` (the floor of what a traced run's four spans cost).
+
+Measured on 2 shared, busy CPU cores (2026-12-02, --runs 2000; medians, overhead against `off`):
+local http: no provider +0.13 ms (noise: the check is 2 µs), on +0.41 ms, on + contents +0.78 ms
+on a 4.0 ms run; function model: no provider +0.01 ms, on +0.28 ms, on + contents +0.34 ms on a
+0.51 ms run. One bare SDK span: 96 µs on that machine, so the spans are what a traced run pays.
 """
 
 from __future__ import annotations
