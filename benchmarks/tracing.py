@@ -1,6 +1,6 @@
 """What OpenTelemetry tracing costs a run (agents/tracing.py).
 
-    python benchmarks/tracing.py [--runs 1000] [--base-url URL] [--json PATH]
+    python benchmarks/tracing.py [--runs 1000] [--repeats 20000] [--base-url URL] [--json PATH]
 
 The workload is one run of an agent that calls one tool and then answers: two model requests
 and one tool call, so four spans when traced (invoke_agent, chat twice, execute_tool). It runs
@@ -114,7 +114,7 @@ async def _rates(model: Any, runs: int, exporter: _Drop) -> dict[str, Any]:
     }
 
 
-def _sdk_span_us(repeats: int = 20_000) -> float:
+def _sdk_span_us(repeats: int) -> float:
     """One bare span of the same SDK set-up (start with 3 attributes, 2 more, end): the floor."""
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(_Drop()))
@@ -129,7 +129,7 @@ def _sdk_span_us(repeats: int = 20_000) -> float:
     return took
 
 
-def _check_us(repeats: int = 20_000) -> float:
+def _check_us(repeats: int) -> float:
     tracing = Tracing()
     started = time.perf_counter()
     for _ in range(repeats):
@@ -172,8 +172,8 @@ async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
                     "spans_per_traced_run": exporter.spans / traced_runs,
                 }
             )
-    rows.append({"model": "-", "config": "start check, no provider", "us": _check_us()})
-    rows.append({"model": "-", "config": "one bare SDK span", "us": _sdk_span_us()})
+    rows.append({"model": "-", "config": "start check, no provider", "us": _check_us(args.repeats)})
+    rows.append({"model": "-", "config": "one bare SDK span", "us": _sdk_span_us(args.repeats)})
     return rows
 
 
@@ -199,6 +199,9 @@ def _print(rows: list[dict[str, Any]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=1000, help="runs per config (default 1000)")
+    parser.add_argument(
+        "--repeats", type=int, default=20_000, help="repeats of the µs measurements (default 20000)"
+    )
     parser.add_argument("--base-url", help="also measure against this running server (…/v1)")
     parser.add_argument("--model", default="bench", help="model name sent to the server (default bench)")
     parser.add_argument("--json", type=Path, help="write the rows here as JSON")

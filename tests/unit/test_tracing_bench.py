@@ -12,7 +12,7 @@ from benchmarks import tracing
 def test_the_benchmark_runs_every_config_and_traces_four_spans_a_run(tmp_path: Path) -> None:
     block_model_requests(False)  # the benchmark's own zero-latency server, in this process
     out = tmp_path / "rows.json"
-    assert tracing.main(["--runs", "3", "--json", str(out)]) == 0
+    assert tracing.main(["--runs", "3", "--repeats", "50", "--json", str(out)]) == 0
     rows = json.loads(out.read_text())
     runs = [r for r in rows if "median_ms" in r]
     assert [(r["model"], r["config"]) for r in runs] == [

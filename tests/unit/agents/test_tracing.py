@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -348,8 +349,9 @@ _GLOBAL = textwrap.dedent(
 
 
 def test_without_a_provider_opentelemetry_is_not_even_imported_and_the_global_one_is_used() -> None:
+    root = Path(__file__).resolve().parents[3]
     out = subprocess.run(
-        [sys.executable, "-c", _GLOBAL], capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", _GLOBAL], capture_output=True, text=True, timeout=60, check=True, cwd=root
     )
     assert out.stdout.splitlines() == [
         "loaded without a provider: []",
