@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from agents.errors import AgentsError
 from agents.messages import AssistantMessage, Message, SystemMessage, ToolResultMessage, UserMessage
 from agents.models.base import ModelRequest, ModelResponse
 from tools import Tool, ToolCall, ToolResult
@@ -222,7 +221,8 @@ class RunSpans:
         except GeneratorExit:
             raise  # the caller closed the stream early: stopped, not failed
         except BaseException as e:
-            _failed(span, _error_type(e), str(e) if isinstance(e, AgentsError) else None)
+            # An error's message may quote the model's output or a server's reply: content too.
+            _failed(span, _error_type(e), str(e) if self.capture_content else None)
             raise
         finally:
             span.end()

@@ -172,6 +172,7 @@ async def test_contents_are_recorded_when_the_user_opts_in(
     ]
     assert json.loads(attrs(tool)["gen_ai.tool.call.arguments"]) == {"a": 2, "b": 3}
     assert attrs(tool)["gen_ai.tool.call.result"] == "5"
+    assert chats[0].status.description is None  # nothing failed
     [answer] = json.loads(attrs(run)["gen_ai.output.messages"])
     assert answer["parts"] == [{"type": "text", "content": "five"}]
 
@@ -194,7 +195,8 @@ async def test_a_tool_error_an_invalid_call_and_a_failed_run_are_error_spans(
     assert attrs(invalid)["error.type"] == "tool_retry" and invalid.status.status_code == StatusCode.ERROR
     assert "error.type" not in attrs(fine) and fine.status.status_code == StatusCode.UNSET
     assert attrs(run)["error.type"] == "agents.errors.UsageLimitExceeded"
-    assert run.status.status_code == StatusCode.ERROR and "max_steps" in (run.status.description or "")
+    assert run.status.status_code == StatusCode.ERROR
+    assert run.status.description is None  # an error's message may quote content: only on opt-in
     assert all(parent_id(s) == run.context.span_id for s in tools.values())
 
 
@@ -223,6 +225,15 @@ async def test_a_fatal_tool_error_fails_the_tool_span_and_the_run(
     [tool] = named(spans, "execute_tool")
     [run] = named(spans, "invoke_agent")
     assert attrs(tool)["error.type"] == attrs(run)["error.type"] == "tools.errors.ToolFatalError"
+    assert run.status.description is None
+    exporter.clear()
+
+    telling = Tracing(tracer_provider=tracing.tracer_provider, capture_content=True)
+    agent = Agent(ScriptedModel([call("stop")]), tools=[stop], tracing=telling)
+    with pytest.raises(ToolFatalError):
+        await agent.run("go")
+    [run] = named(exporter.get_finished_spans(), "invoke_agent")
+    assert "the disk is on fire" in (run.status.description or "")  # with contents, the message too
 
 
 async def test_a_tool_span_is_current_while_the_tool_runs(
