@@ -7,7 +7,8 @@
 
 Each line is one run (`run_stream`) in the store's session `--session` (default "chat"), so the
 conversation is there again on the next start. Text streams as it comes; tool calls and their
-results are shown as they happen. Commands: /reset, /tools, /usage, /help, /exit (or Ctrl-D).
+results are shown as they happen, and a call to a tool that requires approval is asked about
+(y/N). Commands: /reset, /tools, /usage, /help, /exit (or Ctrl-D).
 
 Ctrl-C cancels the turn in flight and the chat goes on. A turn's run is written to the store when
 it ends (durability "end"), so a cancelled turn leaves nothing in the conversation: the model never
@@ -27,6 +28,7 @@ import contextlib
 import json
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +51,7 @@ from agents.events import (
 from agents.messages import AssistantMessage, Message, UserMessage
 from agents.serve import DEFAULT_BASE_URL
 from agents.usage import RunUsage
+from tools import RunContext, Tool, ToolCall
 
 if TYPE_CHECKING:
     from agents.memory import Store
@@ -114,7 +117,7 @@ async def chat(args: argparse.Namespace) -> int:
     try:
         agent = await make_agent(args, store, model=model, durability="end")
         try:
-            return await Chat(agent, store, args.session, tool_choice=args.tool_choice).loop()
+            return await Chat(agent, store, args.session, _Lines(), tool_choice=args.tool_choice).loop()
         finally:
             await agent.aclose()
     finally:
@@ -125,23 +128,31 @@ class Chat:
     """One terminal conversation: reads lines, runs turns, answers commands."""
 
     def __init__(
-        self, agent: Agent[str], store: Store, session: str, *, tool_choice: str | None = None
+        self, agent: Agent[str], store: Store, session: str, lines: _Lines, *, tool_choice: str | None = None
     ) -> None:
         self.agent = agent
         self.tool_choice = tool_choice
         self.store = store
         self.session = session
+        self.lines = lines
         self.usage = RunUsage()
         self.turns = 0
         self.turn: asyncio.Task[None] | None = None  # the turn in flight, which Ctrl-C cancels
+        if agent.toolset.needs_approval:
+            # Calls that need approval are asked about here, in the chat, instead of waiting in the store.
+            agent.toolset.approver = self._approve
+
+    async def _approve(self, ctx: RunContext[Any], call: ToolCall, tool: Tool) -> bool:
+        args = json.dumps(call.arguments, ensure_ascii=False, default=str)
+        answer = await self.lines.next(f"run {call.name}({args})? [y/N] ")
+        return (answer or "").strip().lower() in ("y", "yes")
 
     async def loop(self) -> int:
         await self._greet()
         with self._ctrl_c():
             while True:
-                try:
-                    line = await asyncio.to_thread(input, PROMPT)
-                except EOFError:  # Ctrl-D, or the end of piped input
+                line = await self.lines.next(PROMPT)
+                if line is None:  # Ctrl-D, or the end of piped input
                     print()
                     return 0
                 line = line.strip()
@@ -209,13 +220,6 @@ class Chat:
             self._count(trace.usage if trace is not None else None)
             return
         self._count(result.usage)
-        if result.waiting:
-            names = ", ".join(p.name for p in result.pending)
-            print(
-                f"(the run waits for approval of {names}: decide with `agents runs approve|deny "
-                f"{result.run_id} ...` and `agents runs resume {result.run_id}`)",
-                flush=True,
-            )
 
     def _count(self, usage: RunUsage | None) -> None:
         """Add one turn's usage (a failed turn's too: its requests were made) to /usage."""
@@ -255,6 +259,43 @@ class Chat:
             print(f"unknown command {name!r}; /help lists them")
         sys.stdout.flush()
         return True
+
+
+class _Lines:
+    """The input's lines, read by one daemon thread, for the prompt and the approval questions alike.
+
+    A question cancelled with its turn (Ctrl-C) takes no line, so the next one typed goes to the
+    prompt; a thread per `input()` would leave a reader behind that swallows it.
+    """
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.ended = False
+        loop = asyncio.get_running_loop()
+        stdin = sys.stdin  # as it is now (tests replace it)
+
+        def read() -> None:
+            while True:
+                line = stdin.readline()
+                try:
+                    loop.call_soon_threadsafe(self.queue.put_nowait, line)
+                except RuntimeError:  # the chat is over and its loop closed
+                    return
+                if not line:
+                    return
+
+        threading.Thread(target=read, name="agents-chat-input", daemon=True).start()
+
+    async def next(self, prompt: str) -> str | None:
+        """The next line (without its newline) after showing `prompt`; None at the end of the input."""
+        if self.ended:
+            return None
+        print(prompt, end="", flush=True)
+        line = await self.queue.get()
+        if not line:
+            self.ended = True
+            return None
+        return line.rstrip("\r\n")
 
 
 class _Shown:

@@ -7,6 +7,7 @@ import asyncio
 from agents.errors import ModelUnreachable
 from agents.models.base import ModelRequest, ModelResponse
 from agents.testing import FunctionModel, call
+from tools import tool
 
 
 def _answer(request: ModelRequest) -> ModelResponse | str:
@@ -18,6 +19,8 @@ def _answer(request: ModelRequest) -> ModelResponse | str:
     users = [m.text for m in request.messages if m.role == "user"]
     if users[-1].startswith("add"):
         return ModelResponse(tool_calls=[call("add", a=2, b=3)], finish_reason="tool_calls")
+    if users[-1].startswith("delete "):
+        return ModelResponse(tool_calls=[call("delete", name=users[-1][7:])], finish_reason="tool_calls")
     if users[-1] == "wait":
         return ModelResponse(tool_calls=[call("wait")], finish_reason="tool_calls")
     if users[-1] == "fail":
@@ -42,5 +45,11 @@ async def wait() -> str:
     return "waited"
 
 
-TOOLS = [add, wait]
+@tool(requires_approval=True)
+def delete(name: str) -> str:
+    """Delete a file (asks first)."""
+    return f"deleted {name}"
+
+
+TOOLS = [add, wait, delete]
 NOT_A_MODEL = 42

@@ -86,6 +86,18 @@ def test_the_conversation_is_resumed_on_the_next_start_and_reset_forgets_it(
     assert "session 'chat': 2 messages so far" in out
 
 
+def test_a_call_that_needs_approval_is_asked_about_in_the_chat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = chat(
+        ["delete a.txt", "y", "delete b.txt", "no", "/exit"], tmp_path / "s.db", monkeypatch, capsys
+    )
+    assert code == 0
+    assert 'run delete({"name": "a.txt"})? [y/N] ← ok: deleted a.txt\nThe tool said deleted a.txt.' in out
+    assert 'run delete({"name": "b.txt"})? [y/N] ← denied: ' in out
+    assert "The tool said The call to tool `delete` was not approved" in out
+
+
 def test_a_failed_turn_is_reported_and_the_chat_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -170,8 +182,13 @@ def test_ctrl_c_cancels_the_turn_in_flight_not_the_chat(tmp_path: Path) -> None:
         term.expect("you> ")
         term.type("\x03")  # at the prompt: a hint, and the chat stays
         term.expect("(/exit or Ctrl-D to leave)")
+        term.type("delete x\r")
+        term.expect("run delete(")
+        term.type("\x03")  # Ctrl-C while the chat asks: the turn goes, and the question with it
+        term.expect("(cancelled: this turn is not kept)")
+        term.expect("you> ")
         term.type("after\r")
-        term.expect("heard: hello | after")  # the cancelled turn never reached the history
+        term.expect("heard: hello | after")  # the cancelled turns never reached the history
         term.type("/exit\r")
         assert term.exit_code() == 0
     finally:
