@@ -193,3 +193,33 @@ def test_ctrl_c_cancels_the_turn_in_flight_not_the_chat(tmp_path: Path) -> None:
         assert term.exit_code() == 0
     finally:
         term.kill()
+
+
+def _free_url() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/v1"  # nothing listens there once closed
+
+
+async def test_without_base_url_the_default_server_is_started_when_none_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agents import _cli_chat
+    from agents.errors import ConfigError
+
+    assert await _cli_chat.server_url("http://elsewhere:1/v1") == "http://elsewhere:1/v1"
+    monkeypatch.setattr(_cli_chat, "DEFAULT_BASE_URL", _free_url())
+    script = tmp_path / "serve-local"
+    script.write_text("#!/bin/sh\necho 'starting' >&2\necho http://127.0.0.1:8123/v1\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(_cli_chat, "_SERVE_LOCAL", script)
+    assert await _cli_chat.server_url(None) == "http://127.0.0.1:8123/v1"  # what serve-local printed
+
+    script.write_text("#!/bin/sh\necho 'no weights' >&2\nexit 1\n")
+    with pytest.raises(ConfigError, match="could not start the default server"):
+        await _cli_chat.server_url(None)
+    monkeypatch.setattr(_cli_chat, "_SERVE_LOCAL", tmp_path / "absent")
+    with pytest.raises(ConfigError, match=r"has no \./scripts/serve-local"):
+        await _cli_chat.server_url(None)
