@@ -303,21 +303,19 @@ class _Shown:
 
     def __init__(self) -> None:
         self.text = ""  # this step's text, printed as it came
-
-    @property
-    def streamed(self) -> bool:
-        return bool(self.text)
+        self.on_line = False  # whether the last thing printed left the line open
 
     def newline(self) -> str:
-        """A line break if text is still on the line; what follows starts a line of its own."""
-        after_text, self.text = self.streamed, ""
-        return "\n" if after_text else ""
+        """A line break if streamed text left the line open: what follows starts a line of its own."""
+        was, self.on_line = self.on_line, False
+        return "\n" if was else ""
 
     def show(self, event: Event) -> None:
         if isinstance(event, StepStarted):
             self.text = ""
         elif isinstance(event, TextDelta):
             self.text += event.text
+            self.on_line = True
             print(event.text, end="", flush=True)
         elif isinstance(event, ToolCallStarted):
             args = event.call.arguments
@@ -331,8 +329,9 @@ class _Shown:
             output = event.output
             answer = output if isinstance(output, str) else json.dumps(output, default=str)
             if answer.strip() != self.text.strip():  # not what streamed (a typed answer, say)
-                print(f"{self.newline()}{answer}", end="")
-            print(flush=True)
+                print(f"{self.newline()}{answer}", flush=True)
+            else:
+                print(self.newline(), end="", flush=True)
 
 
 def _text(m: Message) -> str:

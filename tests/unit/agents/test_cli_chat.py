@@ -223,3 +223,23 @@ async def test_without_base_url_the_default_server_is_started_when_none_answers(
     monkeypatch.setattr(_cli_chat, "_SERVE_LOCAL", tmp_path / "absent")
     with pytest.raises(ConfigError, match=r"has no \./scripts/serve-local"):
         await _cli_chat.server_url(None)
+
+
+def test_an_answer_is_shown_once_whether_it_streamed_was_cut_or_came_typed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from agents._cli_chat import _Shown
+    from agents.events import Event, ResponseCut, RunFinished, StepStarted, TextDelta
+
+    shown = _Shown()
+    cut: list[Event] = [StepStarted(1), TextDelta("It is "), TextDelta("sunn"), ResponseCut(1, 16)]
+    cut.append(RunFinished("It is sunn"))
+    for event in cut:
+        shown.show(event)
+    assert capsys.readouterr().out == "It is sunn\n! the response was cut off at max_tokens\n"
+
+    shown = _Shown()
+    typed = [StepStarted(1), TextDelta('{"city": "Oslo"}'), RunFinished({"city": "Oslo", "warm": False})]
+    for event in typed:
+        shown.show(event)
+    assert capsys.readouterr().out == '{"city": "Oslo"}\n{"city": "Oslo", "warm": false}\n'
