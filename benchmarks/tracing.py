@@ -47,7 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
-from agents import Agent
+from agents import Agent, AgentsError, RunUsage
+from agents.errors import trace_of
 from agents.models.base import ModelRequest, ModelResponse
 from agents.models.openai import OpenAIChatModel
 from agents.testing import FunctionModel
@@ -84,6 +85,17 @@ def _function_model() -> FunctionModel:
     return FunctionModel(answer)
 
 
+async def _run(agent: Agent[str]) -> RunUsage:
+    """One run's usage; a real model may fail a run (a random one, a step limit): timed all the same."""
+    try:
+        return (await agent.run("What is the weather?")).usage
+    except AgentsError as e:
+        trace = trace_of(e)
+        if trace is None:
+            raise
+        return trace.usage
+
+
 async def _rates(model: Any, runs: int, exporter: _Drop) -> dict[str, Any]:
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(exporter))
@@ -96,15 +108,15 @@ async def _rates(model: Any, runs: int, exporter: _Drop) -> dict[str, Any]:
     agents = {name: Agent(model, tools=[lookup], tracing=t) for name, t in tracings.items()}
     for a in agents.values():  # warm up: connections, schemas, the tracer
         for _ in range(3):
-            await a.run("warm up")
+            await _run(a)
     seconds: dict[str, list[float]] = {k: [] for k in agents}
     requests: dict[str, int] = {}
     for _ in range(runs):  # one run of each config in turn: a burst of load hits them all alike
         for name, a in agents.items():
             started = time.perf_counter()
-            result = await a.run("What is the weather?")
+            usage = await _run(a)
             seconds[name].append(time.perf_counter() - started)
-            requests[name] = result.usage.requests
+            requests[name] = usage.requests
     provider.force_flush()
     provider.shutdown()
     return {
