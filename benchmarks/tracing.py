@@ -48,7 +48,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 from agents import Agent, AgentsError, RunUsage
-from agents.errors import trace_of
+from agents.errors import ModelError, trace_of
 from agents.models.base import ModelRequest, ModelResponse
 from agents.models.openai import OpenAIChatModel
 from agents.testing import FunctionModel
@@ -86,9 +86,12 @@ def _function_model() -> FunctionModel:
 
 
 async def _run(agent: Agent[str]) -> RunUsage:
-    """One run's usage; a real model may fail a run (a random one, a step limit): timed all the same."""
+    """One run's usage; a real model may fail a run (a random one, a step limit): timed all the same.
+    A server that fails (unreachable, errors) stops the benchmark."""
     try:
         return (await agent.run("What is the weather?")).usage
+    except ModelError:
+        raise
     except AgentsError as e:
         trace = trace_of(e)
         if trace is None:
