@@ -1,5 +1,6 @@
-"""What `agents run` and `agents runs resume` share: the tools of `--tools`, the agent flags, the
-agent they make, and how a run's events are printed."""
+"""What `agents run`, `agents chat` and `agents runs resume` share: the tools of `--tools` (and the
+model of `agents chat --model-from`), the agent flags, the agent they make, and how a run's events
+are printed."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from agents._journal import Durability
 from agents.agent import Agent
 from agents.errors import AgentsError, ConfigError, UsageLimitExceeded
 from agents.events import ResponseCut, RunFinished, TextDelta, ToolCallFinished, ToolCallStarted
-from agents.models.base import ModelSettings
+from agents.models.base import Model, ModelSettings
 from agents.models.openai import OpenAIChatModel
 from agents.models.profiles import PROFILES
 from agents.serve import DEFAULT_BASE_URL
@@ -36,10 +38,10 @@ def _is_path(source: str) -> bool:
     return source.endswith(".py") or "/" in source or "\\" in source or source.startswith(("~", "."))
 
 
-def _import_module(name: str, spec: str) -> ModuleType:
+def _import_module(name: str, spec: str, flag: str) -> ModuleType:
     if not all(part.isidentifier() for part in name.split(".")):
         raise ConfigError(
-            f"--tools {spec!r}: {name!r} is neither a module name (package.module) nor a .py file."
+            f"{flag} {spec!r}: {name!r} is neither a module name (package.module) nor a .py file."
         )
     # `python -m` puts the current folder first on the path; the `agents` script does not.
     cwd = str(Path.cwd())
@@ -50,26 +52,26 @@ def _import_module(name: str, spec: str) -> ModuleType:
     except ModuleNotFoundError as e:
         if e.name is not None and (name == e.name or name.startswith(e.name + ".")):
             raise ConfigError(
-                f"--tools {spec!r}: no module {name!r} in {cwd} or on the Python path; "
+                f"{flag} {spec!r}: no module {name!r} in {cwd} or on the Python path; "
                 "name a module from the current folder (package.module:NAME) or a file (./file.py:NAME)."
             ) from e
-        raise ConfigError(f"--tools {spec!r}: importing {name!r} failed: {_one_line(e)}") from e
+        raise ConfigError(f"{flag} {spec!r}: importing {name!r} failed: {_one_line(e)}") from e
     except (Exception, SystemExit) as e:  # the module's own code failed
-        raise ConfigError(f"--tools {spec!r}: importing {name!r} raised {_one_line(e)}") from e
+        raise ConfigError(f"{flag} {spec!r}: importing {name!r} raised {_one_line(e)}") from e
 
 
-def _import_file(source: str, spec: str) -> ModuleType:
+def _import_file(source: str, spec: str, flag: str) -> ModuleType:
     path = Path(source).expanduser()
     if not path.is_file():
-        raise ConfigError(f"--tools {spec!r}: there is no file {path} (looked from {Path.cwd()}).")
+        raise ConfigError(f"{flag} {spec!r}: there is no file {path} (looked from {Path.cwd()}).")
     if path.suffix != ".py":
-        raise ConfigError(f"--tools {spec!r}: {path} is not a .py file.")
+        raise ConfigError(f"{flag} {spec!r}: {path} is not a .py file.")
     path = path.resolve()
     # A private module name: the file may be called tools.py or agents.py, like our packages.
     name = f"_agents_cli_tools_{path.stem}"
     loader_spec = importlib.util.spec_from_file_location(name, path)
     if loader_spec is None or loader_spec.loader is None:
-        raise ConfigError(f"--tools {spec!r}: {path} cannot be loaded as a Python module.")
+        raise ConfigError(f"{flag} {spec!r}: {path} cannot be loaded as a Python module.")
     module = importlib.util.module_from_spec(loader_spec)
     sys.modules[name] = module  # pydantic and dataclasses look their module up while it runs
     if str(path.parent) not in sys.path:
@@ -78,23 +80,16 @@ def _import_file(source: str, spec: str) -> ModuleType:
         loader_spec.loader.exec_module(module)
     except (Exception, SystemExit) as e:
         del sys.modules[name]
-        raise ConfigError(f"--tools {spec!r}: running {path} raised {_one_line(e)}") from e
+        raise ConfigError(f"{flag} {spec!r}: running {path} raised {_one_line(e)}") from e
     return module
 
 
-def load_tools(spec: str) -> Toolset:
-    """The tools `--tools` names: `package.module:NAME` (a module on the path or in the current folder)
-    or `path/to/file.py:NAME`; NAME is a Toolset, a tool (function or `Tool`), or a list of tools.
-
-    Every problem is a one-line `ConfigError` that names the spec.
-    """
+def _load_object(spec: str, flag: str, example: str) -> Any:
+    """The object `MODULE:NAME` or `FILE.py:NAME` names; every problem a one-line `ConfigError`."""
     source, sep, attr = spec.rpartition(":")
     if not sep or not source or not attr.isidentifier():
-        raise ConfigError(
-            "--tools takes MODULE:NAME or FILE.py:NAME (e.g. examples.weather_agent:get_weather or "
-            f"./my_tools.py:TOOLS), not {spec!r}."
-        )
-    module = _import_file(source, spec) if _is_path(source) else _import_module(source, spec)
+        raise ConfigError(f"{flag} takes MODULE:NAME or FILE.py:NAME (e.g. {example}), not {spec!r}.")
+    module = _import_file(source, spec, flag) if _is_path(source) else _import_module(source, spec, flag)
     if not hasattr(module, attr):
         top = module.__name__.split(".")[0]
         hint = (
@@ -103,8 +98,17 @@ def load_tools(spec: str) -> Toolset:
             if top in _OURS and (Path.cwd() / f"{top}.py").is_file()
             else ""
         )
-        raise ConfigError(f"--tools {spec!r}: {module.__name__} has no attribute {attr!r}.{hint}")
-    obj: Any = getattr(module, attr)
+        raise ConfigError(f"{flag} {spec!r}: {module.__name__} has no attribute {attr!r}.{hint}")
+    return getattr(module, attr)
+
+
+def load_tools(spec: str) -> Toolset:
+    """The tools `--tools` names: `package.module:NAME` (a module on the path or in the current folder)
+    or `path/to/file.py:NAME`; NAME is a Toolset, a tool (function or `Tool`), or a list of tools.
+
+    Every problem is a one-line `ConfigError` that names the spec.
+    """
+    obj = _load_object(spec, "--tools", "examples.weather_agent:get_weather or ./my_tools.py:TOOLS")
     if isinstance(obj, Toolset):
         return obj
     items = list(obj) if isinstance(obj, list | tuple) else [obj]
@@ -119,6 +123,19 @@ def load_tools(spec: str) -> Toolset:
         raise
     except Exception as e:
         raise ConfigError(f"--tools {spec!r}: cannot make tools of it: {_one_line(e)}") from e
+
+
+def load_model(spec: str) -> Model:
+    """The model `--model-from` names: a `Model` (anything with `request` and `stream`: an in-process
+    engine, a client of another API, a test double), or a function of no arguments that makes one."""
+    obj = _load_object(spec, "--model-from", "./my_model.py:model")
+    made = obj() if callable(obj) and not isinstance(obj, Model) else obj
+    if not isinstance(made, Model):
+        raise ConfigError(
+            f"--model-from {spec!r} names a {type(made).__name__}; expected an agents.models.Model "
+            "(name, profile, request, stream) or a function of no arguments that returns one."
+        )
+    return made
 
 
 def print_event(event: Any) -> None:
@@ -217,8 +234,15 @@ def add_agent_options(p: argparse.ArgumentParser) -> None:
     limits.add_argument("--timeout", type=_positive_float, default=None, help="most seconds in all")
 
 
-async def make_agent(args: argparse.Namespace, store: Any = None) -> Agent[str]:
-    """The agent the flags describe (`store`: an open `Store`, for durable runs).
+async def make_agent(
+    args: argparse.Namespace,
+    store: Any = None,
+    *,
+    model: Model | None = None,
+    durability: Durability = "step",
+) -> Agent[str]:
+    """The agent the flags describe (`store`: an open `Store`, for durable runs; `model`: one to use
+    instead of the server's).
 
     Everything local is checked before the server is contacted, so that a mistake in the command
     line is not hidden behind "unreachable". The caller closes the agent (and so its model).
@@ -230,9 +254,9 @@ async def make_agent(args: argparse.Namespace, store: Any = None) -> Agent[str]:
             f"tools: {toolset.names or 'none (pass --tools)'}."
         )
     settings = ModelSettings(temperature=args.temperature, seed=args.seed, max_tokens=args.max_tokens)
-    if args.model:
+    if model is None and args.model:
         model = OpenAIChatModel(args.model, base_url=args.base_url, profile=args.profile)
-    else:
+    elif model is None:
         model = await OpenAIChatModel.from_server(args.base_url, profile=args.profile)
     try:
         agent = Agent(
@@ -243,16 +267,24 @@ async def make_agent(args: argparse.Namespace, store: Any = None) -> Agent[str]:
             tool_mode=args.tool_mode,
             limits=_limits(args),
             store=store,
+            durability=durability,
         )
     except BaseException:
-        await model.aclose()
+        await _close(model)
         raise
+    where = getattr(model, "base_url", None)
     print(
-        f"model {model.name!r} at {model.base_url} (profile {model.profile.family}, "
+        f"model {model.name!r}{f' at {where}' if where else ''} (profile {model.profile.family}, "
         f"tool mode {args.tool_mode or model.profile.default_tool_mode})",
         flush=True,
     )
     return agent
+
+
+async def _close(model: Model) -> None:
+    close = getattr(model, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def print_usage(usage: RunUsage) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from agents import tool_modes
+from agents import tool_modes, tracing
 from agents.errors import (
     AgentsError,
     OutputValidationError,
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from agents._journal import Journal
     from agents.plan._progress import PlanProgress
     from agents.plan.planner import Planner
+    from agents.tracing import RunSpans
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ class RunState(Generic[T]):
     waiting: list[PendingCall] = field(default_factory=list)  # why the run stopped unfinished
     planner: Planner | None = None  # plan-and-execute instead of call by call (agents/plan)
     plan: PlanProgress | None = None  # where a plan-and-execute run is (checkpointed)
+    spans: RunSpans | None = None  # OpenTelemetry spans, when a provider records them (agents/tracing)
 
     def emit(self, event: Event) -> Event:
         if not isinstance(event, STREAM_ONLY):
@@ -184,12 +186,13 @@ async def _in_time(state: RunState[Any], start: Callable[[], Awaitable[X]]) -> X
 async def _ask(state: RunState[Any], request: ModelRequest, stream: bool) -> AsyncIterator[Any]:
     """One model request: deltas (streaming only), then the complete response."""
     state.limits.check_before_request(state.usage, time.monotonic() - state.started)
-    if not stream:
-        yield await _in_time(state, partial(state.model.request, request))
-        return
-    async with _closing(state.model.stream(request)) as items:
-        while (item := await _in_time(state, partial(anext, items, None))) is not None:
-            yield item
+    with tracing.chat(state, request) as seen:  # `seen` records the response in the span
+        if not stream:
+            yield seen(await _in_time(state, partial(state.model.request, request)))
+            return
+        async with _closing(state.model.stream(request)) as items:
+            while (item := await _in_time(state, partial(anext, items, None))) is not None:
+                yield seen(item)
 
 
 @asynccontextmanager
@@ -205,15 +208,16 @@ async def _closing(items: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
 
 async def iterate(state: RunState[T], *, stream: bool) -> AsyncGenerator[Event, None]:
     """Run to the final answer, yielding events; errors carry the partial trace."""
-    try:
-        async with _closing(_steps(state, stream)) as events:
-            async for event in events:
-                yield event
-    except AgentsError as e:
-        e.trace = state.trace()
-        if state.journal is not None:
-            await state.journal.failed(state, e)
-        raise
+    with tracing.run(state):
+        try:
+            async with _closing(_steps(state, stream)) as events:
+                async for event in events:
+                    yield event
+        except AgentsError as e:
+            e.trace = state.trace()
+            if state.journal is not None:
+                await state.journal.failed(state, e)
+            raise
 
 
 async def _respond(state: RunState[T], request: ModelRequest, step: int, stream: bool) -> AsyncIterator[Any]:
@@ -372,7 +376,14 @@ async def _dispatch(state: RunState[Any], batch: Batch) -> AsyncIterator[Event]:
         return
     to_run = [c for c in batch.calls if c.id not in batch.results]
     ctx = state.context(batch.step)
-    run = partial(state.toolset.run_calls, to_run, ctx, hooks=state.journal, approved=batch.approved)
+    run = partial(
+        state.toolset.run_calls,
+        to_run,
+        ctx,
+        hooks=state.journal,
+        approved=batch.approved,
+        trace=tracing.tools(state),
+    )
     ran = {r.call_id: r for r in await _in_time(state, run)}
     state.usage.tool_calls += len(batch.calls)
     for call in batch.calls:

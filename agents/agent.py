@@ -24,6 +24,7 @@ from agents.messages import ContentPart, Message, UserMessage
 from agents.models.base import Model, ModelSettings, ToolChoice
 from agents.models.profiles import ToolMode
 from agents.output import OutputSpec, OutputValidator
+from agents.tracing import Tracing
 from agents.usage import RunUsage, UsageLimits
 from tools import Tool, ToolCall, ToolResult, Toolset
 from tools._tool import ToolOptions
@@ -131,6 +132,8 @@ class Agent(Generic[OutputT]):
     `planner=Planner()` the agent plans and executes instead of calling tools one response at a
     time (see `agents.plan.Planner`). Add tools with `tools=`
     or `@agent.tool`, and checks of the final answer with `@agent.output_validator`.
+    Runs become OpenTelemetry spans once the application has set a tracer provider up
+    (`tracing=agents.tracing.Tracing(...)` chooses the provider, message contents, or none).
     """
 
     @overload
@@ -154,6 +157,7 @@ class Agent(Generic[OutputT]):
         history: HistoryPolicy | None = None,
         durability: Durability = "step",
         planner: Planner | None = None,
+        tracing: Tracing | None = None,
     ) -> None: ...
 
     @overload
@@ -177,6 +181,7 @@ class Agent(Generic[OutputT]):
         history: HistoryPolicy | None = None,
         durability: Durability = "step",
         planner: Planner | None = None,
+        tracing: Tracing | None = None,
     ) -> None: ...
 
     def __init__(
@@ -199,6 +204,7 @@ class Agent(Generic[OutputT]):
         history: HistoryPolicy | None = None,
         durability: Durability = "step",
         planner: Planner | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         if not isinstance(model, Model):
             raise ConfigError(
@@ -225,6 +231,7 @@ class Agent(Generic[OutputT]):
             raise ConfigError(f"durability must be one of {', '.join(DURABILITY)}, not {durability!r}.")
         self._durable = Durable(StoreHandle(store), durability, history, self.name)
         self.planner = planner
+        self.tracing = tracing or Tracing()
         waits = self.toolset.needs_approval
         if planner is not None and waits:
             raise ConfigError(
@@ -325,6 +332,7 @@ class Agent(Generic[OutputT]):
                 *((self.planner.instructions,) if self.planner is not None else ()),
             ),
             planner=self.planner,
+            spans=self.tracing.start(self.name),
         )
 
     def _result(self, state: RunState[OutputT]) -> RunResult[OutputT]:

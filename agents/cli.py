@@ -1,4 +1,5 @@
-"""The `agents` command: `serve` a model with vLLM, `run` an agent once, `eval` a suite,
+"""The `agents` command: `serve` a model with vLLM, `run` an agent once, `chat` with one
+(`agents._cli_chat`), `eval` a suite,
 `local-model` (which model the embedded default server serves here, and why), and `sessions` /
 `runs` (what a store holds; approve, deny and resume waiting runs: `agents._cli_store`).
 
@@ -15,7 +16,7 @@ import sys
 import uuid
 from collections.abc import Sequence
 
-from agents import _cli_store, _localmodel, _shadow
+from agents import _cli_chat, _cli_store, _localmodel, _shadow
 from agents._cli_agent import (
     add_agent_options,
     load_tools,
@@ -152,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-v", "--verbose", action="store_true", help="also print each step's finish reason")
     r.set_defaults(func=_run)
 
+    _cli_chat.register(sub)
     _cli_store.register(sub)
 
     m = sub.add_parser(

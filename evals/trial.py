@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents import Agent, UsageLimits
+from agents import Agent, UsageLimits, tracing
 from agents.errors import (
     AgentsError,
     ConfigError,
@@ -23,6 +23,7 @@ from agents.events import Event, OutputRetry, ToolCallFinished, ToolCallStarted
 from agents.messages import Message
 from agents.models.base import Model, ModelSettings
 from agents.models.profiles import ToolMode
+from agents.tracing import Tracing
 from agents.usage import RunUsage
 from evals.checks import run_check
 from evals.envs import make_env
@@ -133,7 +134,8 @@ def _dump(messages: Sequence[Message]) -> list[dict[str, Any]]:
 
 @dataclass
 class TrialSetup:
-    """How to run a trial: the model, sampling settings, default instructions, labels."""
+    """How to run a trial: the model, sampling settings, default instructions, labels; and where
+    its spans go (`tracing`; None: OpenTelemetry's global provider, if one is set up)."""
 
     model: Model
     settings: ModelSettings
@@ -141,6 +143,7 @@ class TrialSetup:
     endpoint: str | None = None
     latencies: Callable[[], list[float]] | None = None
     tool_mode: ToolMode | None = None
+    tracing: Tracing | None = None
 
 
 async def run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float | None = None) -> TrialRecord:
@@ -155,22 +158,34 @@ async def run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float 
 
     A turn cut off by the timeout keeps no calls (the agent's partial trace is lost with
     the cancelled run), but the state checks still see what those calls did.
+
+    With an OpenTelemetry tracer provider set up, the trial is one `eval_trial` span, and its
+    agent runs are spans in it (`agents.tracing`).
     """
     started = time.monotonic()
-    try:
-        return await _run_trial(task, trial, setup, timeout_s)
-    except ConfigError:
-        raise
-    except Exception as e:  # a crash outside the agent's run (environment, snapshot, scoring)
-        return crashed_record(
-            task,
-            trial,
-            e,
-            seed=setup.settings.seed,
-            model=setup.model.name,
-            endpoint=setup.endpoint,
-            latency_s=time.monotonic() - started,
-        )
+    about = {"gemma_agents.eval.task_id": task.id, "gemma_agents.eval.trial": trial}
+    attributes = {**about, "gen_ai.request.model": setup.model.name}
+    with tracing.span("eval_trial", attributes, setup.tracing) as note:
+        try:
+            record = await _run_trial(task, trial, setup, timeout_s)
+        except ConfigError:
+            raise
+        except Exception as e:  # a crash outside the agent's run (environment, snapshot, scoring)
+            record = crashed_record(
+                task,
+                trial,
+                e,
+                seed=setup.settings.seed,
+                model=setup.model.name,
+                endpoint=setup.endpoint,
+                latency_s=time.monotonic() - started,
+            )
+        note(**{"gemma_agents.eval.passed": record.passed}, **_error_of(record))
+        return record
+
+
+def _error_of(record: TrialRecord) -> dict[str, str]:
+    return {"error.type": record.error_type} if record.error_type else {}
 
 
 def _error_line(error: BaseException) -> str:
@@ -212,6 +227,7 @@ async def _run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float
         limits=UsageLimits(max_steps=1 if task.single_response else task.max_steps),
         settings=setup.settings,
         tool_mode=setup.tool_mode,
+        tracing=setup.tracing,
     )
     started = time.monotonic()
     deadline = None if timeout_s is None else asyncio.get_running_loop().time() + timeout_s

@@ -19,7 +19,8 @@ One batch of calls, as `run_calls` handles it:
 Each call's context carries an idempotency key, `{run_id}:{step}:{call id}`: the same for the
 call when a resumed run runs it again. `hooks` (a durable run's journal) hear of each call just
 before its handler starts and of each result as it comes back; calls in `approved` (decided
-outside the run, e.g. by a person while the run waited) skip the approver.
+outside the run, e.g. by a person while the run waited) skip the approver. `trace` (a run's
+OpenTelemetry spans, `agents.tracing`) wraps each call that runs, and is told of every result.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any, Protocol, Unpack, overload
 
@@ -59,6 +61,11 @@ class CallHooks(Protocol):
 
     async def returned(self, result: ToolResult) -> None: ...
 
+
+CallTrace = Callable[[ToolCall, "Tool | None"], AbstractContextManager[Callable[[ToolResult], None]]]
+"""Wraps one call: entered just before its handler starts (left when it returns), and given the
+call's result inside. A call that never runs (invalid, unknown tool, denied) passes through it
+at once with its result. `agents.tracing` makes each a span."""
 
 Approver = Callable[[RunContext[Any], ToolCall, Tool], bool | Awaitable[bool]]
 """Decides whether a call to a tool with `requires_approval` may run: `(ctx, call, tool) -> bool`,
@@ -239,6 +246,7 @@ class Toolset:
         *,
         hooks: CallHooks | None = None,
         approved: Collection[str] = (),
+        trace: CallTrace | None = None,
     ) -> list[ToolResult]:
         """Run one batch of calls; results in call order. See the module docstring for the rules."""
         slots: list[ToolResult | tuple[Tool, Prepared]] = []
@@ -264,13 +272,18 @@ class Toolset:
         ]
         if self.max_concurrency == 1 or len(to_run) <= 1:
             done = [
-                await self._run_one(call, t, prepared, ctx, None, hooks) for _, call, (t, prepared) in to_run
+                await self._run_one(call, t, prepared, ctx, None, hooks, trace)
+                for _, call, (t, prepared) in to_run
             ]
         else:
-            done = await self._run_concurrently(to_run, ctx, hooks)
+            done = await self._run_concurrently(to_run, ctx, hooks, trace)
 
         by_index = {i: r for (i, _, _), r in zip(to_run, done, strict=True)}
         results = [by_index[i] if isinstance(s, tuple) else s for i, s in enumerate(slots)]
+        for call, slot in zip(calls, slots, strict=True):
+            if trace is not None and isinstance(slot, ToolResult):  # never ran: its span says why
+                with trace(call, self._tools.get(call.name)) as traced:
+                    traced(slot)
         for result in results:
             log.debug(
                 "tool call %s id=%s status=%s in %.3f s",
@@ -305,12 +318,13 @@ class Toolset:
         to_run: list[tuple[int, ToolCall, tuple[Tool, Prepared]]],
         ctx: RunContext[Any],
         hooks: CallHooks | None,
+        trace: CallTrace | None,
     ) -> list[ToolResult]:
         cap = asyncio.Semaphore(self.max_concurrency)  # per batch: a semaphore is bound to one loop
         try:
             async with asyncio.TaskGroup() as group:
                 tasks = [
-                    group.create_task(self._run_one(call, t, p, ctx, cap, hooks))
+                    group.create_task(self._run_one(call, t, p, ctx, cap, hooks, trace))
                     for _, call, (t, p) in to_run
                 ]
         except BaseExceptionGroup as failed:
@@ -326,6 +340,7 @@ class Toolset:
         ctx: RunContext[Any],
         cap: asyncio.Semaphore | None,
         hooks: CallHooks | None,
+        trace: CallTrace | None,
     ) -> ToolResult:
         key = idempotency_key(ctx.run_id, ctx.step, call.id)
         call_ctx = replace(ctx, tool_call_id=call.id, tool_name=t.name, idempotency_key=key)
@@ -335,12 +350,14 @@ class Toolset:
                 f"Tool {t.name!r} is a declaration without a handler and cannot be run. "
                 "Pass handler=... to Tool.from_schema."
             )
+        limit = t.max_result_chars if t.max_result_chars is not None else self.max_result_chars
         async with cap if cap is not None else contextlib.nullcontext():
             if hooks is not None:
                 await hooks.dispatched(call, t, key)
-            result = await self._execute(t, prepared, call_ctx, result)
-        limit = t.max_result_chars if t.max_result_chars is not None else self.max_result_chars
-        result = replace(result, content=_content.capped(result.content, limit))
+            with trace(call, t) if trace is not None else contextlib.nullcontext(_untraced) as traced:
+                result = await self._execute(t, prepared, call_ctx, result)
+                result = replace(result, content=_content.capped(result.content, limit))
+                traced(result)
         if hooks is not None:
             await hooks.returned(result)
         return result
@@ -421,3 +438,7 @@ def _describe(fn: Callable[..., Any]) -> str:
 
 def _failed(name: str, error: BaseException) -> str:
     return f"Tool {name} failed: {type(error).__name__}: {error}"
+
+
+def _untraced(result: ToolResult) -> None:
+    return None

@@ -25,6 +25,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Literal
 
+from agents import tracing
 from agents._run import RunState, _ask, _closing, _final_output, _finish, _in_time, call_steps
 from agents.errors import OutputValidationError, UsageLimitExceeded
 from agents.events import (
@@ -287,7 +288,7 @@ class _PlanRun:
         state.usage.tool_calls += 1
         self.queue.put_nowait(ToolCallStarted(request, call))
         ctx = state.context(request)
-        run = partial(state.toolset.run_calls, [call], ctx, hooks=state.journal)
+        run = partial(state.toolset.run_calls, [call], ctx, hooks=state.journal, trace=tracing.tools(state))
         [result] = await _in_time(state, run)
         self.queue.put_nowait(ToolCallFinished(request, result))
         return result

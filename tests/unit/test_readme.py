@@ -130,7 +130,7 @@ def test_each_shell_command_matches_the_code(
         assert not unknown, f"{where}: {program} knows nothing of {unknown}"
     elif Path(program).name == "agents":
         args = cli.parse_args(argv[1:])  # SystemExit (and a usage message) if the CLI changed
-        if args.command == "run" and args.tools:
+        if args.command in ("run", "chat") and args.tools:
             monkeypatch.chdir(ROOT)
             cli.load_tools(args.tools)
         if args.command == "eval" and args.suite == "list":
@@ -249,7 +249,16 @@ async def test_usage_limits(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"stopped by max_tool_calls after \d+ messages", capsys.readouterr().out)
 
 
+async def test_tracing(capsys: pytest.CaptureFixture[str]) -> None:
+    block = only("Tracing (OpenTelemetry)")
+    model = ScriptedModel([call("check_stock", sku="MUG-1"), "3 mugs are left."])
+    await run_block(block, definitions_before(block) | {"model": model})
+    spans = "['chat scripted', 'execute_tool check_stock', 'chat scripted', 'invoke_agent agent']"
+    assert spans in capsys.readouterr().out
+
+
 SCRIPTED = {
+    "Tracing (OpenTelemetry)",
     "Example",
     "Testing your own agents",
     "Run context and ModelRetry",
