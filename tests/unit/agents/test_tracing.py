@@ -283,7 +283,9 @@ async def test_a_streamed_run_has_the_same_spans_and_one_left_early_ends_them(
 
 async def test_a_planner_run_traces_its_tool_calls(tracing: Tracing, exporter: InMemorySpanExporter) -> None:
     plan = json.dumps({"steps": [{"id": "s1", "tool": "add", "args": {"a": 1, "b": 2}}]})
-    agent = Agent(ScriptedModel([plan, json.dumps({"finish": "3"})]), tools=[add], planner=Planner(), tracing=tracing)
+    agent = Agent(
+        ScriptedModel([plan, json.dumps({"finish": "3"})]), tools=[add], planner=Planner(), tracing=tracing
+    )
     assert (await agent.run("1+2?")).output == "3"
     spans = exporter.get_finished_spans()
     [run] = named(spans, "invoke_agent")
