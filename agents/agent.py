@@ -229,6 +229,7 @@ class Agent(Generic[OutputT]):
                 "A planner run is not durable yet: give the agent a planner or a store, not both."
             )
         self.planner = planner
+        self._running: contextlib.AsyncExitStack | None = None  # live tools kept up by `async with`
         waits = self.toolset.needs_approval
         if waits and not self._durable.handle.configured:
             raise no_approver(waits[0])
@@ -342,14 +343,16 @@ class Agent(Generic[OutputT]):
     async def _events(
         self, state: RunState[OutputT], session: str | None, *, stream: bool, record: RunRecord | None = None
     ) -> AsyncGenerator[Event, None]:
-        """The run's events; with a store, the session's history first and the journal on."""
-        if record is None:
-            await attach(state, self._durable, session)
-        else:
-            await reopen(state, self._durable, record)
-        async with contextlib.aclosing(iterate(state, stream=stream)) as events:
-            async for event in events:
-                yield event
+        """The run's events; with a store, the session's history first and the journal on. The
+        toolset's live parts (MCP servers) run for the run, unless the agent keeps them running."""
+        async with state.toolset.running():
+            if record is None:
+                await attach(state, self._durable, session)
+            else:
+                await reopen(state, self._durable, record)
+            async with contextlib.aclosing(iterate(state, stream=stream)) as events:
+                async for event in events:
+                    yield event
 
     async def run(
         self,
@@ -453,8 +456,11 @@ class Agent(Generic[OutputT]):
             await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the model's connections of this event loop (if it holds any), and a store the agent
-        opened from a URL; the agent stays usable."""
+        """Close the model's connections of this event loop (if it holds any), a store the agent
+        opened from a URL, and the MCP servers `async with agent:` started; the agent stays usable."""
+        running, self._running = self._running, None
+        if running is not None:
+            await running.aclose()
         await self._durable.handle.aclose()
         close = getattr(self.model, "aclose", None)
         closing = close() if callable(close) else None
@@ -462,6 +468,11 @@ class Agent(Generic[OutputT]):
             await closing
 
     async def __aenter__(self) -> Agent[OutputT]:
+        """Start the toolset's live parts (MCP servers) once, for every run inside the block."""
+        if self._running is None:
+            stack = contextlib.AsyncExitStack()
+            await stack.enter_async_context(self.toolset.running())
+            self._running = stack
         return self
 
     async def __aexit__(
