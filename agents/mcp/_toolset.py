@@ -73,7 +73,8 @@ class MCPToolset(Toolset):
     before each tool name (`prefix="wx"`: `wx_forecast`), for servers whose names clash.
     `start_timeout` bounds the start (spawn or connect, handshake, first listing), `call_timeout`
     each call (it is each MCP tool's `timeout`). `requires_approval` is True for every tool, or the
-    names (without prefix) of the tools that need it. The other options are `Toolset`'s.
+    names (without prefix) of the tools that need it. `only` names the tools to take
+    (without prefix; default: all). The other options are `Toolset`'s.
     """
 
     live = True
@@ -87,6 +88,7 @@ class MCPToolset(Toolset):
         start_timeout: float = 30.0,
         call_timeout: float = 60.0,
         requires_approval: bool | Collection[str] = False,
+        only: Collection[str] | None = None,
         **options: Any,
     ) -> None:
         super().__init__(**options)
@@ -101,6 +103,7 @@ class MCPToolset(Toolset):
         self.start_timeout = start_timeout
         self.call_timeout = call_timeout
         self.requires_approval = requires_approval
+        self.only = None if only is None else frozenset(only)
         self.listings = 0  # how often the tools were listed: once per start, once per change
         self._client: mcp.Client | None = None
         self._owner: asyncio.Task[None] | None = None
@@ -326,6 +329,8 @@ class MCPToolset(Toolset):
             cursor = page.next_cursor
             if not cursor:
                 break
+        if self.only is not None:
+            listed = [spec for spec in listed if spec.name in self.only]
         tools: dict[str, Tool] = {}
         for spec in listed:
             made = self._tool(spec)

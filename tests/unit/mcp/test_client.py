@@ -78,8 +78,8 @@ async def test_list_changed_notification_refreshes_the_cached_list() -> None:
 
 
 async def test_streamable_http_server(demo_http: str) -> None:
-    async with MCPToolset.http(demo_http, name="demo-http", prefix="web") as ts:
-        assert "web_add" in ts and "add" not in ts
+    async with MCPToolset.http(demo_http, name="demo-http", prefix="web", only=["add", "fail"]) as ts:
+        assert ts.names == ["web_add", "web_fail"]
         result = await run(ts, "web_add", a=20, b=22)
         assert (result.status, result.content) == ("ok", "42")
         failed = await run(ts, "web_fail", message="x")
@@ -243,3 +243,36 @@ def test_importing_agents_and_tools_does_not_import_the_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- Gemma 4 grammar mode ---------------------------------------------------------------------
+
+
+async def test_mcp_schemas_compile_to_the_gemma4_grammar_and_an_agent_calls_through_it() -> None:
+    from agents.gemma4 import compile_tool_grammar, render_call
+    from agents.models import GEMMA4
+    from tests.unit.gemma4.xgrammar_check import oracle_python, run_oracles
+
+    server = demo()
+    model = ScriptedModel(
+        [call("place_order", order={"item": "mug", "quantity": 2}, note="gift"), "Ordered."],
+        profile=GEMMA4,
+    )
+    agent = Agent(model, tools=[server], tool_mode="grammar", tool_choice="required")
+    async with agent:  # the server stays up for the grammar check below
+        result = await agent.run("Two mugs, as a gift.")
+        specs = server.specs()
+    assert [r.content for r in result.tool_results()] == ["ordered 2 mug (gift)"]
+    grammar = (model.requests[0].structured_outputs or {})["grammar"]
+    assert "call:place_order" in grammar and "call:add" in grammar
+    # The server's `$ref` to its Order model was inlined: the enum is in the grammar itself.
+    assert all(f'g4_q "{item}" g4_q' in grammar for item in ("mug", "plate", "spoon"))
+
+    if oracle_python() is None:
+        pytest.skip("xgrammar is not installed anywhere here: the grammar's text was checked, not parsed")
+    # xgrammar without a tokenizer: the compiler's grammar with the markers spelt out.
+    plain = compile_tool_grammar(specs, require_call=True).structured_outputs()["grammar"]
+    good = render_call("place_order", {"order": {"item": "mug", "quantity": 2}, "note": "gift"})
+    bad = render_call("place_order", {"order": {"item": "fork", "quantity": 2}})
+    [verdicts], _ = run_oracles([(plain, [good, bad])])
+    assert verdicts == [True, False]
