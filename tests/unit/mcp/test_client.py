@@ -276,3 +276,17 @@ async def test_mcp_schemas_compile_to_the_gemma4_grammar_and_an_agent_calls_thro
     bad = render_call("place_order", {"order": {"item": "fork", "quantity": 2}})
     [verdicts], _ = run_oracles([(plain, [good, bad])])
     assert verdicts == [True, False]
+
+
+async def test_a_durable_run_waits_for_approval_of_an_mcp_call_and_resumes(tmp_path: Any) -> None:
+    from agents.memory import Approve
+
+    server = demo(requires_approval={"shout"})
+    model = ScriptedModel([call("shout", text="a", times=2), "Shouted."])
+    agent = Agent(model, tools=[server], store=tmp_path / "store.db")
+    waiting = await agent.run("Shout.", session="s")
+    assert waiting.waiting and [p.name for p in waiting.pending] == ["shout"]
+    assert not server.connected  # stopped while the run waits for a person
+    done = await agent.resume(waiting.run_id, decisions={waiting.pending[0].call_id: Approve()})
+    assert done.output == "Shouted." and [r.content for r in done.tool_results()] == ["AA"]
+    await agent.aclose()
