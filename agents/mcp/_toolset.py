@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _STDERR_TAIL = 800  # characters of a stdio server's stderr quoted in an error
+_STDERR_LINES = 8  # and lines: the end of a traceback says the most
 
 
 @dataclass(frozen=True)
@@ -387,7 +388,7 @@ class MCPToolset(Toolset):
             if e.code != mcp_types.CONNECTION_CLOSED:
                 raise MCPToolError(self.server_name, name, f"{e} (MCP error {e.code})") from e
             await asyncio.sleep(0)  # let the owner note the reason first
-            why = self._lost or "the connection was closed"
+            why = self._lost or f"the connection to `{self.target.describe()}` was closed"
             raise MCPServerLost(
                 self.server_name, f"the call to {name!r} failed: {why}.{self._stderr_tail()}"
             ) from e
@@ -421,7 +422,8 @@ class MCPToolset(Toolset):
         try:
             self._stderr.flush()
             self._stderr.seek(0)
-            tail = self._stderr.read()[-_STDERR_TAIL:].strip()
+            lines = self._stderr.read().strip().splitlines()[-_STDERR_LINES:]
+            tail = "\n".join(lines)[-_STDERR_TAIL:]
         except (OSError, ValueError):
             return ""
         return f" Its stderr ended with:\n{tail}\n" if tail else ""

@@ -16,7 +16,7 @@ from agents.events import ToolCallFinished, ToolCallStarted
 from agents.mcp import MCPResult, MCPToolset
 from agents.messages import ImagePart, TextPart, ToolResultMessage
 from agents.testing import ScriptedModel, call
-from tests.unit.mcp.servers import DEMO, ROOT, alive, demo
+from tests.unit.mcp.servers import DEMO, ROOT, alive, demo, free_port, start_http, stop
 from tools import RunContext, ToolCall, ToolResult, Toolset
 
 
@@ -160,6 +160,28 @@ async def test_server_dying_mid_run_is_a_typed_error_and_the_run_keeps_its_trace
     finished = [e.result.content for e in trace.events if isinstance(e, ToolCallFinished)]
     assert started == ["add", "die"] and finished == ["2"]
     assert not server.connected
+
+
+async def test_an_http_server_that_goes_away_mid_run() -> None:
+    port = free_port()
+    proc = start_http([sys.executable, str(DEMO), "http", str(port)], port)
+    try:
+        server = MCPToolset.http(f"http://127.0.0.1:{port}/mcp", name="web")
+        agent = Agent(ScriptedModel([call("add", a=1, b=1), call("add", a=2, b=2), "never"]), tools=[server])
+        first = asyncio.Event()
+
+        async def run_and_note() -> None:
+            async with agent.run_stream("Add twice.") as stream:
+                async for event in stream:
+                    if isinstance(event, ToolCallFinished):
+                        first.set()
+                        await asyncio.to_thread(stop, proc)  # the server goes before the second call
+
+        with pytest.raises(MCPServerLost, match=r"MCP server 'web': the call to 'add' failed"):
+            await run_and_note()
+        assert first.is_set()
+    finally:
+        stop(proc)
 
 
 async def test_a_cancelled_run_stops_the_server() -> None:
