@@ -113,6 +113,7 @@ class MCPToolset(Toolset):
         self._listed = asyncio.Event()  # set (and replaced) at each listing
         self._lost: str | None = None  # why the connection broke, once it has
         self._users = 0
+        self._lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._stderr: IO[str] | None = None
 
     @classmethod
@@ -169,15 +170,26 @@ class MCPToolset(Toolset):
         return self._client is not None and self._lost is None
 
     async def _enter(self) -> None:
-        if self._users == 0 or self._owner is None or self._owner.done():
-            await self.aclose()
-            await self._start()
-        self._users += 1
+        async with self._guard():  # runs started at once share one start
+            if self._users == 0 or self._owner is None or self._owner.done():
+                users = self._users  # a server that died is started again for its holders too
+                await self.aclose()
+                await self._start()
+                self._users = users
+            self._users += 1
 
     async def _leave(self) -> None:
-        self._users = max(0, self._users - 1)
-        if self._users == 0:
-            await self.aclose()
+        async with self._guard():
+            self._users = max(0, self._users - 1)
+            if self._users == 0:
+                await self.aclose()
+
+    def _guard(self) -> asyncio.Lock:
+        """The lock of this event loop (`run_sync` runs each run on a loop of its own)."""
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock[0] is not loop:
+            self._lock = (loop, asyncio.Lock())
+        return self._lock[1]
 
     async def _start(self) -> None:
         self._stop = asyncio.Event()

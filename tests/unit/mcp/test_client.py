@@ -312,3 +312,11 @@ async def test_a_durable_run_waits_for_approval_of_an_mcp_call_and_resumes(tmp_p
     done = await agent.resume(waiting.run_id, decisions={waiting.pending[0].call_id: Approve()})
     assert done.output == "Shouted." and [r.content for r in done.tool_results()] == ["AA"]
     await agent.aclose()
+
+
+async def test_runs_started_at_once_share_one_server() -> None:
+    server = demo()
+    agent = Agent(ScriptedModel([call("pid"), call("pid"), "a", "b"]), tools=[server])
+    first, second = await asyncio.gather(agent.run("one"), agent.run("two"))  # no `async with agent`
+    pids = {int(r.content) for res in (first, second) for r in res.tool_results()}
+    assert len(pids) == 1 and server.listings == 1 and not server.connected
