@@ -112,7 +112,7 @@ class AgentStream(Generic[OutputT]):
         return self._result
 
 
-def _toolset(tools: Toolset | Sequence[Tool | Callable[..., Any]] | None) -> Toolset:
+def _toolset(tools: Toolset | Sequence[Tool | Callable[..., Any] | Toolset] | None) -> Toolset:
     if tools is None:
         return Toolset()
     if isinstance(tools, Toolset):
@@ -129,8 +129,9 @@ class Agent(Generic[OutputT]):
     `instructions` is a str, a function of the run context (sync or async) returning a str, or a
     list of both; they become the run's system message once, at its start. With
     `planner=Planner()` the agent plans and executes instead of calling tools one response at a
-    time (see `agents.plan.Planner`). Add tools with `tools=`
-    or `@agent.tool`, and checks of the final answer with `@agent.output_validator`.
+    time (see `agents.plan.Planner`). Add tools with `tools=` (functions, `Tool`s, and MCP
+    servers: `agents.mcp.MCPToolset`) or `@agent.tool`, and checks of the final answer with
+    `@agent.output_validator`.
     """
 
     @overload
@@ -138,7 +139,7 @@ class Agent(Generic[OutputT]):
         self: Agent[str],
         model: Model,
         *,
-        tools: Toolset | Sequence[Tool | Callable[..., Any]] | None = None,
+        tools: Toolset | Sequence[Tool | Callable[..., Any] | Toolset] | None = None,
         instructions: Instructions | None = None,
         output_type: None = None,
         limits: UsageLimits | None = None,
@@ -161,7 +162,7 @@ class Agent(Generic[OutputT]):
         self: Agent[OutputT],
         model: Model,
         *,
-        tools: Toolset | Sequence[Tool | Callable[..., Any]] | None = None,
+        tools: Toolset | Sequence[Tool | Callable[..., Any] | Toolset] | None = None,
         instructions: Instructions | None = None,
         output_type: type[OutputT],
         limits: UsageLimits | None = None,
@@ -183,7 +184,7 @@ class Agent(Generic[OutputT]):
         self,
         model: Model,
         *,
-        tools: Toolset | Sequence[Tool | Callable[..., Any]] | None = None,
+        tools: Toolset | Sequence[Tool | Callable[..., Any] | Toolset] | None = None,
         instructions: Instructions | None = None,
         output_type: type[Any] | None = None,
         limits: UsageLimits | None = None,

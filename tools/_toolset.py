@@ -96,7 +96,7 @@ class Toolset:
 
     def __init__(
         self,
-        tools: Iterable[Tool | Callable[..., Any]] | None = None,
+        tools: Iterable[Tool | Callable[..., Any] | Toolset] | None = None,
         *,
         max_concurrency: int = 8,
         default_timeout: float | None = None,
@@ -128,8 +128,8 @@ class Toolset:
         self._version = 0  # moves whenever our own tool list changes
         self._merged: tuple[tuple[int, ...], dict[str, Tool]] | None = None
         for item in tools or ():
-            if isinstance(item, Toolset) and item.live:
-                self.include(item)
+            if isinstance(item, Toolset):
+                self.include(item)  # a ConfigError unless it is live
             else:
                 self.add(item)
 
@@ -157,7 +157,10 @@ class Toolset:
         are at each request, and `running()` starts it. A name both hold is a `ConfigError` when
         the tools are next listed."""
         if not live.live:
-            raise ConfigError("Toolset.include takes a live toolset (an MCP server's); add tools with add().")
+            raise ConfigError(
+                "Toolset.include takes a live toolset (an MCP server's); combine toolsets of tools with "
+                "merge() or +, and add one tool with add()."
+            )
         if live is self or live in self._parts:
             raise ConfigError(f"{live!r} is included already.")
         self._parts.append(live)

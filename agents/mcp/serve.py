@@ -21,6 +21,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from agents.errors import AgentsError
+from agents.mcp._results import MCPResult
 from tools import RunContext, Tool, ToolCall, Toolset
 from tools._types import ToolOutput
 
@@ -126,6 +127,8 @@ def _error(text: str) -> mcp_types.CallToolResult:
 
 def _structured(value: Any) -> dict[str, Any] | None:
     """The value as a JSON object, when it is one (a dict, a pydantic model, a dataclass)."""
+    if isinstance(value, MCPResult):  # a tool of an MCP server we include: passed on as it came
+        return value.structured
     if isinstance(value, str | bytes | ToolOutput) or value is None:
         return None
     import pydantic_core
