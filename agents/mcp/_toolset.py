@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import shlex
 import tempfile
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -135,6 +136,23 @@ class MCPToolset(Toolset):
         """A server at `url` (streamable HTTP, e.g. `http://127.0.0.1:8000/mcp`); `headers` go with
         every request (an `Authorization` header, say)."""
         return cls(_Target("http", url=url, headers=dict(headers or {})), **options)
+
+    @classmethod
+    def from_spec(cls, spec: str, **options: Any) -> MCPToolset:
+        """A server from one line of text, as a command line takes it: an `http(s)://` URL, or a
+        command and its arguments, split as a POSIX shell would (`"npx -y some-mcp-server /tmp"`)."""
+        text = spec.strip()
+        if text.startswith(("http://", "https://")):
+            return cls.http(text, **options)
+        try:
+            words = shlex.split(text)
+        except ValueError as e:
+            raise ConfigError(
+                f"MCP server {spec!r}: cannot split it into a command and arguments: {e}."
+            ) from e
+        if not words:
+            raise ConfigError("An MCP server needs a command (with its arguments) or an http(s):// URL.")
+        return cls.stdio(words[0], *words[1:], **options)
 
     def __repr__(self) -> str:
         return f"MCPToolset({self.server_name!r})"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from agents import Agent
-from agents.errors import MCPServerError, MCPServerLost, ToolRetriesExceeded, trace_of
+from agents.errors import ConfigError, MCPServerError, MCPServerLost, ToolRetriesExceeded, trace_of
 from agents.events import ToolCallFinished, ToolCallStarted
 from agents.mcp import MCPResult, MCPToolset
 from agents.messages import ImagePart, TextPart, ToolResultMessage
@@ -246,6 +246,22 @@ async def test_an_http_server_that_is_not_there() -> None:
     with pytest.raises(MCPServerError, match=r"'nobody': could not talk to http://127.0.0.1:9/mcp"):
         async with MCPToolset.http("http://127.0.0.1:9/mcp", name="nobody", start_timeout=10):
             pass
+
+
+def test_a_server_from_one_line_of_text() -> None:
+    stdio = MCPToolset.from_spec("npx -y 'some server' /tmp", prefix="fs")
+    assert (stdio.target.kind, stdio.target.command, stdio.target.args) == (
+        "stdio",
+        "npx",
+        ("-y", "some server", "/tmp"),
+    )
+    assert stdio.server_name == "npx -y some server /tmp" and stdio.prefix == "fs_"
+    http = MCPToolset.from_spec(" https://example.org/mcp ")
+    assert (http.target.kind, http.target.url) == ("http", "https://example.org/mcp")
+    with pytest.raises(ConfigError, match="needs a command"):
+        MCPToolset.from_spec("  ")
+    with pytest.raises(ConfigError, match="cannot split"):
+        MCPToolset.from_spec("python 'unclosed")
 
 
 def test_bad_options_and_adding_tools_to_a_server() -> None:
