@@ -189,7 +189,7 @@ class MCPToolset(Toolset):
 
     async def _enter(self) -> None:
         async with self._guard():  # runs started at once share one start
-            if self._users == 0 or self._owner is None or self._owner.done():
+            if self._users == 0 or self._owner is None or self._owner.done() or self._lost is not None:
                 users = self._users  # a server that died is started again for its holders too
                 await self.aclose()
                 await self._start()
@@ -419,6 +419,7 @@ class MCPToolset(Toolset):
                 raise MCPToolError(self.server_name, name, f"{e} (MCP error {e.code})") from e
             await asyncio.sleep(0)  # let the owner note the reason first
             why = self._lost or f"the connection to `{self.target.describe()}` was closed"
+            self._lost = why  # the next run starts the server again
             raise MCPServerLost(
                 self.server_name, f"the call to {name!r} failed: {why}.{self._stderr_tail()}"
             ) from e

@@ -4,6 +4,8 @@ stdio and streamable HTTP, its tools called through the registry and by agents."
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -160,6 +162,19 @@ async def test_server_dying_mid_run_is_a_typed_error_and_the_run_keeps_its_trace
     finished = [e.result.content for e in trace.events if isinstance(e, ToolCallFinished)]
     assert started == ["add", "die"] and finished == ["2"]
     assert not server.connected
+
+
+async def test_a_server_killed_between_runs_is_started_again_by_the_next_run() -> None:
+    server = demo()
+    agent = Agent(ScriptedModel([call("pid"), "a", call("add", a=1, b=1), call("pid"), "b"]), tools=[server])
+    async with agent:
+        first = pid_of(await agent.run("one"))
+        os.kill(first, signal.SIGKILL)  # while no call is in flight: nothing notices yet
+        with pytest.raises(MCPServerLost, match="the call to 'add' failed"):
+            await agent.run("two")
+        assert not server.connected
+        second = pid_of(await agent.run("three"))
+    assert second != first and server.listings == 2
 
 
 async def test_an_http_server_that_goes_away_mid_run() -> None:
