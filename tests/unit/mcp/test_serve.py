@@ -35,7 +35,7 @@ def served_http() -> Iterator[str]:
 
 async def test_round_trip_with_the_sdk_client_over_stdio() -> None:
     async with mcp.Client(stdio_params()) as client:
-        assert client.server_info is None or client.server_info.name == "ours"
+        assert client.server_info is not None and client.server_info.name == "ours"
         tools = {t.name: t for t in (await client.list_tools()).tools}
         assert list(tools) == ["add", "forecast", "boom", "delete_everything"]
         add = tools["add"]
