@@ -76,7 +76,9 @@ class MCPToolset(Toolset):
     `start_timeout` bounds the start (spawn or connect, handshake, first listing), `call_timeout`
     each call (it is each MCP tool's `timeout`). `requires_approval` is True for every tool, or the
     names (without prefix) of the tools that need it. `only` names the tools to take
-    (without prefix; default: all). The other options are `Toolset`'s.
+    (without prefix; default: all). `protocol="legacy"` skips the SDK's probe for the 2026-07-28
+    protocol and starts with the `initialize` handshake that older servers speak ("auto" falls back
+    to it by itself). The other options are `Toolset`'s.
     """
 
     live = True
@@ -91,6 +93,7 @@ class MCPToolset(Toolset):
         call_timeout: float = 60.0,
         requires_approval: bool | Collection[str] = False,
         only: Collection[str] | None = None,
+        protocol: Literal["auto", "legacy"] = "auto",
         **options: Any,
     ) -> None:
         super().__init__(**options)
@@ -106,6 +109,9 @@ class MCPToolset(Toolset):
         self.call_timeout = call_timeout
         self.requires_approval = requires_approval
         self.only = None if only is None else frozenset(only)
+        if protocol not in ("auto", "legacy"):
+            raise ConfigError(f"MCPToolset protocol must be 'auto' or 'legacy', not {protocol!r}.")
+        self.protocol = protocol
         self.listings = 0  # how often the tools were listed: once per start, once per change
         self._client: mcp.Client | None = None
         self._owner: asyncio.Task[None] | None = None
@@ -306,6 +312,7 @@ class MCPToolset(Toolset):
             transport = streamable_http_client(self.target.url, http_client=http)
         return mcp.Client(
             transport,
+            mode=self.protocol,
             read_timeout_seconds=self.start_timeout,
             message_handler=self._on_message,
             client_info=mcp.Implementation(name="gemma-agents", version="0.1.0"),

@@ -17,6 +17,7 @@ from mcp.server.lowlevel import Server
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.utilities.types import Image
 from mcp.server.stdio import stdio_server
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(32))
@@ -98,7 +99,11 @@ async def grow(ctx: Context) -> str:
         return x * 2
 
     server.add_tool(extra)
-    await ctx.notify_tools_changed()
+    request = ctx.request_context
+    if request.protocol_version in MODERN_PROTOCOL_VERSIONS:
+        await ctx.notify_tools_changed()  # to `subscriptions/listen` streams
+    else:
+        await request.session.send_tool_list_changed()  # the notification of the handshake era
     return "grown"
 
 

@@ -79,6 +79,16 @@ async def test_list_changed_notification_refreshes_the_cached_list() -> None:
         assert (await run(ts, "extra", x="ab")).content == "abab"
 
 
+async def test_the_handshake_era_protocol_and_its_list_changed_notification() -> None:
+    async with demo(protocol="legacy") as ts:
+        assert ts._client is not None and ts._client.protocol_version not in ("2026-07-28",)
+        assert (await run(ts, "add", a=1, b=2)).content == "3"
+        assert (await run(ts, "grow")).content == "grown"
+        async with asyncio.timeout(20):
+            await ts.listed(2)
+        assert "extra" in ts
+
+
 async def test_streamable_http_server(demo_http: str) -> None:
     async with MCPToolset.http(demo_http, name="demo-http", prefix="web", only=["add", "fail"]) as ts:
         assert ts.names == ["web_add", "web_fail"]
