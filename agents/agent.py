@@ -113,7 +113,7 @@ class AgentStream(Generic[OutputT]):
         return self._result
 
 
-def _toolset(tools: Toolset | Sequence[Tool | Callable[..., Any]] | None) -> Toolset:
+def _toolset(tools: Toolset | Sequence[Tool | Callable[..., Any] | Toolset] | None) -> Toolset:
     if tools is None:
         return Toolset()
     if isinstance(tools, Toolset):
@@ -130,10 +130,11 @@ class Agent(Generic[OutputT]):
     `instructions` is a str, a function of the run context (sync or async) returning a str, or a
     list of both; they become the run's system message once, at its start. With
     `planner=Planner()` the agent plans and executes instead of calling tools one response at a
-    time (see `agents.plan.Planner`). Add tools with `tools=`
-    or `@agent.tool`, and checks of the final answer with `@agent.output_validator`.
-    Runs become OpenTelemetry spans once the application has set a tracer provider up
-    (`tracing=agents.tracing.Tracing(...)` chooses the provider, message contents, or none).
+    time (see `agents.plan.Planner`). Add tools with `tools=` (functions, `Tool`s, and MCP
+    servers: `agents.mcp.MCPToolset`) or `@agent.tool`, and checks of the final answer with
+    `@agent.output_validator`. Runs become OpenTelemetry spans once the application has set a
+    tracer provider up (`tracing=agents.tracing.Tracing(...)` chooses the provider, message
+    contents, or none).
     """
 
     @overload
@@ -141,7 +142,7 @@ class Agent(Generic[OutputT]):
         self: Agent[str],
         model: Model,
         *,
-        tools: Toolset | Sequence[Tool | Callable[..., Any]] | None = None,
+        tools: Toolset | Sequence[Tool | Callable[..., Any] | Toolset] | None = None,
         instructions: Instructions | None = None,
         output_type: None = None,
         limits: UsageLimits | None = None,
@@ -165,7 +166,7 @@ class Agent(Generic[OutputT]):
         self: Agent[OutputT],
         model: Model,
         *,
-        tools: Toolset | Sequence[Tool | Callable[..., Any]] | None = None,
+        tools: Toolset | Sequence[Tool | Callable[..., Any] | Toolset] | None = None,
         instructions: Instructions | None = None,
         output_type: type[OutputT],
         limits: UsageLimits | None = None,
@@ -188,7 +189,7 @@ class Agent(Generic[OutputT]):
         self,
         model: Model,
         *,
-        tools: Toolset | Sequence[Tool | Callable[..., Any]] | None = None,
+        tools: Toolset | Sequence[Tool | Callable[..., Any] | Toolset] | None = None,
         instructions: Instructions | None = None,
         output_type: type[Any] | None = None,
         limits: UsageLimits | None = None,
@@ -232,6 +233,7 @@ class Agent(Generic[OutputT]):
         self._durable = Durable(StoreHandle(store), durability, history, self.name)
         self.planner = planner
         self.tracing = tracing or Tracing()
+        self._running: contextlib.AsyncExitStack | None = None  # live tools kept up by `async with`
         waits = self.toolset.needs_approval
         if planner is not None and waits:
             raise ConfigError(
@@ -352,14 +354,16 @@ class Agent(Generic[OutputT]):
     async def _events(
         self, state: RunState[OutputT], session: str | None, *, stream: bool, record: RunRecord | None = None
     ) -> AsyncGenerator[Event, None]:
-        """The run's events; with a store, the session's history first and the journal on."""
-        if record is None:
-            await attach(state, self._durable, session)
-        else:
-            await reopen(state, self._durable, record)
-        async with contextlib.aclosing(iterate(state, stream=stream)) as events:
-            async for event in events:
-                yield event
+        """The run's events; with a store, the session's history first and the journal on. The
+        toolset's live parts (MCP servers) run for the run, unless the agent keeps them running."""
+        async with state.toolset.running():
+            if record is None:
+                await attach(state, self._durable, session)
+            else:
+                await reopen(state, self._durable, record)
+            async with contextlib.aclosing(iterate(state, stream=stream)) as events:
+                async for event in events:
+                    yield event
 
     async def run(
         self,
@@ -463,8 +467,11 @@ class Agent(Generic[OutputT]):
             await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the model's connections of this event loop (if it holds any), and a store the agent
-        opened from a URL; the agent stays usable."""
+        """Close the model's connections of this event loop (if it holds any), a store the agent
+        opened from a URL, and the MCP servers `async with agent:` started; the agent stays usable."""
+        running, self._running = self._running, None
+        if running is not None:
+            await running.aclose()
         await self._durable.handle.aclose()
         close = getattr(self.model, "aclose", None)
         closing = close() if callable(close) else None
@@ -472,6 +479,11 @@ class Agent(Generic[OutputT]):
             await closing
 
     async def __aenter__(self) -> Agent[OutputT]:
+        """Start the toolset's live parts (MCP servers) once, for every run inside the block."""
+        if self._running is None:
+            stack = contextlib.AsyncExitStack()
+            await stack.enter_async_context(self.toolset.running())
+            self._running = stack
         return self
 
     async def __aexit__(

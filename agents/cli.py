@@ -1,7 +1,7 @@
 """The `agents` command: `serve` a model with vLLM, `run` an agent once, `chat` with one
-(`agents._cli_chat`), `eval` a suite,
-`local-model` (which model the embedded default server serves here, and why), and `sessions` /
-`runs` (what a store holds; approve, deny and resume waiting runs: `agents._cli_store`).
+(`agents._cli_chat`), `eval` a suite, `local-model` (which model the embedded default server
+serves here, and why), `sessions` / `runs` (what a store holds; approve, deny and resume waiting
+runs: `agents._cli_store`), and `mcp serve` (a toolset served to MCP clients: `agents.mcp.serve`).
 
 Exit codes: 0 done, 1 the run or command failed, 2 a usage error (bad flags, an unknown session, run
 or call, a decision the run does not take, a store that cannot be opened), 3 a durable run waits
@@ -25,7 +25,7 @@ from agents._cli_agent import (
     print_usage,
     stopped_by_timeout,
 )
-from agents.errors import AgentsError, UsageLimitExceeded, trace_of
+from agents.errors import AgentsError, ConfigError, UsageLimitExceeded, trace_of
 from agents.events import ModelResponded
 from agents.models.openai import OpenAIChatModel  # noqa: F401  (tests replace its from_server)
 from agents.models.profiles import PROFILES
@@ -101,6 +101,22 @@ def _local_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mcp_serve(args: argparse.Namespace) -> int:
+    toolset = load_tools(args.toolset)
+    try:
+        from agents.mcp import serve  # the MCP SDK, only for this command
+    except ImportError as e:
+        raise ConfigError(
+            f"agents mcp serve needs the MCP SDK ({e}): pip install 'gemma-agents[mcp]'."
+        ) from None
+    if args.http:
+        print(f"serving {len(toolset)} tools at http://{args.host}:{args.port}{args.path}", file=sys.stderr)
+        serve.run(serve.serve_http(toolset, args.name, host=args.host, port=args.port, path=args.path))
+    else:  # stdout is the protocol's: nothing else may be printed there
+        serve.run(serve.serve_stdio(toolset, args.name))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agents", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -155,6 +171,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     _cli_chat.register(sub)
     _cli_store.register(sub)
+
+    mcp = sub.add_parser("mcp", help="MCP: serve a toolset to any MCP client")
+    mcp_sub = mcp.add_subparsers(dest="mcp_command", required=True)
+    ms = mcp_sub.add_parser(
+        "serve",
+        help="serve a toolset to MCP clients (stdio, or streamable HTTP with --http)",
+        description="Serve a gemma-agents toolset to any MCP client: each tool with the schema of its type "
+        "hints and docstring; calls are validated and run as in an agent's run. Stdio by default (stdout "
+        "carries the protocol); --http serves streamable HTTP at http://HOST:PORT/mcp.",
+    )
+    ms.add_argument("toolset", help="MODULE:NAME or FILE.py:NAME: a Toolset, a tool, or a list of tools")
+    ms.add_argument("--name", default="gemma-agents", help="the server's name, as clients show it")
+    ms.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
+    ms.add_argument("--host", default="127.0.0.1", help="with --http: address (default 127.0.0.1)")
+    ms.add_argument("--port", type=int, default=8000, help="with --http: port (default 8000)")
+    ms.add_argument("--path", default="/mcp", help="with --http: the endpoint's path (default /mcp)")
+    ms.set_defaults(func=_mcp_serve)
 
     m = sub.add_parser(
         "local-model",

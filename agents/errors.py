@@ -3,7 +3,8 @@
     AgentsError
     ├── ConfigError
     ├── ToolError: UnknownToolError, ToolArgumentsError, ToolFatalError,
-    │              ToolRetriesExceeded (UnreadableResponse), ApprovalError
+    │              ToolRetriesExceeded (UnreadableResponse), ApprovalError,
+    │              MCPServerError (MCPServerLost, also a ToolFatalError), MCPToolError
     ├── ModelError: ModelUnreachable, ModelTimeout, ModelHTTPError (ContextLengthExceeded),
     │               ModelResponseError
     ├── UsageLimitExceeded
@@ -41,6 +42,9 @@ __all__ = [
     "ApprovalError",
     "ConfigError",
     "ContextLengthExceeded",
+    "MCPServerError",
+    "MCPServerLost",
+    "MCPToolError",
     "ModelError",
     "ModelHTTPError",
     "ModelResponseError",
@@ -207,3 +211,26 @@ class OutputValidationError(AgentsError):
             f"The model's final answer did not validate as {output_type} after {attempts} attempt(s):\n"
             f"{problems}"
         )
+
+
+class MCPServerError(ToolError):
+    """An MCP server could not be started, listed or used; `server` names it, `problem` says why."""
+
+    def __init__(self, server: str, problem: str) -> None:
+        self.server = server
+        self.problem = problem
+        super().__init__(f"MCP server {server!r}: {problem}")
+
+
+class MCPServerLost(MCPServerError, ToolFatalError):
+    """The connection to an MCP server broke during a run (the process died, the HTTP server went
+    away). A `ToolFatalError`: the run stops, and the error's `.trace` holds what it had done."""
+
+
+class MCPToolError(ToolError):
+    """An MCP server answered a call with an error result: the model reads it as the call's error."""
+
+    def __init__(self, server: str, tool: str, message: str) -> None:
+        self.server = server
+        self.tool = tool
+        super().__init__(f"MCP server {server!r} answered the call to {tool!r} with an error: {message}")

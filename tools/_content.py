@@ -3,6 +3,7 @@
 The rules, in order:
 
 - `str`: as is.
+- a `ToolOutput` (a result in several parts): its `text`.
 - `None`: `null` (the tool ran and returned nothing; the model still needs an answer).
 - `bytes`: decoded as UTF-8, undecodable bytes replaced.
 - anything else: compact JSON through pydantic (`bool`, numbers, dicts, lists, tuples, sets,
@@ -20,6 +21,8 @@ from typing import Any
 
 import pydantic_core
 
+from tools._types import ToolOutput
+
 DEFAULT_MAX_RESULT_CHARS = 20_000
 """A toolset's default cap on one result's text: about 5,000 tokens, enough for a page of data
 yet a small share of a 32k-128k context. A whole file or web page sent by mistake is cut."""
@@ -29,6 +32,8 @@ def to_content(value: Any) -> str:
     """The text the model sees for a tool's return value."""
     if isinstance(value, str):
         return value
+    if isinstance(value, ToolOutput):
+        return value.text
     if isinstance(value, bytes | bytearray):
         return bytes(value).decode("utf-8", errors="replace")
     return pydantic_core.to_json(value, fallback=str, serialize_unknown=True).decode("utf-8")

@@ -16,6 +16,10 @@ One batch of calls, as `run_calls` handles it:
    tool's exception is an "error" result, never a crash; only `ToolFatalError` (and
    cancellation) propagate.
 
+A toolset may include *live* toolsets (`live = True`: an MCP server's, `agents.mcp`), whose
+tools change while it runs: their tools are listed after the toolset's own, as they are at each
+request, and `running()` starts and stops them (an agent enters it for each run).
+
 Each call's context carries an idempotency key, `{run_id}:{step}:{call id}`: the same for the
 call when a resumed run runs it again. `hooks` (a durable run's journal) hear of each call just
 before its handler starts and of each result as it comes back; calls in `approved` (decided
@@ -30,7 +34,7 @@ import contextlib
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any, Protocol, Unpack, overload
@@ -90,11 +94,16 @@ class Toolset:
     cap); the model gets the head and a note saying what was cut (`tools._content.capped`).
     A sync tool that times out is abandoned, not stopped: its own daemon thread runs on to its
     end, and nothing waits for it (not `asyncio.run`, not later calls).
+    A live toolset among `tools` (an MCP server's) is included, not copied: see `include`.
     """
+
+    live = False
+    """True for a toolset whose tools come and go while it runs (an MCP server's): another
+    toolset includes it rather than copying its tools, and starts it in `running()`."""
 
     def __init__(
         self,
-        tools: Iterable[Tool | Callable[..., Any]] | None = None,
+        tools: Iterable[Tool | Callable[..., Any] | Toolset] | None = None,
         *,
         max_concurrency: int = 8,
         default_timeout: float | None = None,
@@ -121,24 +130,83 @@ class Toolset:
         self.approver = approver
         check_result_cap(max_result_chars, "Toolset")
         self.max_result_chars = max_result_chars
-        self._tools: dict[str, Tool] = {}
+        self._own: dict[str, Tool] = {}
+        self._parts: list[Toolset] = []  # live toolsets, listed after our own tools
+        self._version = 0  # moves whenever our own tool list changes
+        self._merged: tuple[tuple[int, ...], dict[str, Tool]] | None = None
         for item in tools or ():
-            self.add(item)
+            if isinstance(item, Toolset):
+                self.include(item)  # a ConfigError unless it is live
+            else:
+                self.add(item)
 
     # -- the registry ------------------------------------------------------------------------
 
     def add(self, fn_or_tool: Tool | Callable[..., Any]) -> Tool:
         """Register a `Tool`, or make one from a function or bound method; returns the tool."""
         if isinstance(fn_or_tool, Toolset):
-            raise ConfigError("Toolset.add takes one tool; combine toolsets with merge() or +.")
+            raise ConfigError(
+                "Toolset.add takes one tool; combine toolsets with merge() or +, "
+                "and include a live one (an MCP server's) with include()."
+            )
         made = fn_or_tool if isinstance(fn_or_tool, Tool) else Tool.from_function(fn_or_tool)
         if made.name in self._tools:
             raise ConfigError(
                 f"Duplicate tool name {made.name!r}: a toolset holds one tool per name. "
                 "Rename one with Tool.from_function(fn, name=...) or @tool(name=...)."
             )
-        self._tools[made.name] = made
+        self._own[made.name] = made
+        self._version += 1
         return made
+
+    def include(self, live: Toolset) -> None:
+        """Include a live toolset (an MCP server's): its tools are listed after this one's as they
+        are at each request, and `running()` starts it. A name both hold is a `ConfigError` when
+        the tools are next listed."""
+        if not live.live:
+            raise ConfigError(
+                "Toolset.include takes a live toolset (an MCP server's); combine toolsets of tools with "
+                "merge() or +, and add one tool with add()."
+            )
+        if live is self or live in self._parts:
+            raise ConfigError(f"{live!r} is included already.")
+        self._parts.append(live)
+        self._version += 1
+
+    @property
+    def _tools(self) -> dict[str, Tool]:
+        """Every tool by name: our own, then those of the live toolsets as they are now."""
+        if not self._parts:
+            return self._own
+        stamp = self._stamp()
+        if self._merged is None or self._merged[0] != stamp:
+            merged = dict(self._own)
+            for part in self._parts:
+                for name, found in part._tools.items():
+                    if name in merged:
+                        raise ConfigError(
+                            f"Duplicate tool name {name!r}: {part!r} lists a tool of that name too. "
+                            "Give the MCP server a prefix (MCPToolset(..., prefix='...')) or rename yours."
+                        )
+                    merged[name] = found
+            self._merged = (stamp, merged)
+        return self._merged[1]
+
+    def _stamp(self) -> tuple[int, ...]:
+        return (self._version, *(n for part in self._parts for n in part._stamp()))
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Toolset]:
+        """Start the live toolsets this one includes (MCP servers) and stop them on the way out,
+        cancellation included; nothing to do for a toolset of plain tools. An agent enters it for
+        each run, and for its whole life inside `async with agent:`."""
+        if not self._parts:
+            yield self
+            return
+        async with contextlib.AsyncExitStack() as stack:
+            for part in self._parts:
+                await stack.enter_async_context(part.running())
+            yield self
 
     @overload
     def tool(self, fn: Callable[..., Any], /) -> Tool: ...
@@ -214,7 +282,6 @@ class Toolset:
         approver among them all when this one has none)."""
         approvers = [ts.approver for ts in (self, *others) if ts.approver is not None]
         merged = Toolset(
-            self,
             max_concurrency=self.max_concurrency,
             default_timeout=self.default_timeout,
             max_retries=self.max_retries,
@@ -222,9 +289,14 @@ class Toolset:
             approver=approvers[0] if approvers else None,
             max_result_chars=self.max_result_chars,
         )
-        for other in others:
-            for t in other:
+        for ts in (self, *others):
+            if ts.live:
+                merged.include(ts)
+                continue
+            for t in ts._own.values():
                 merged.add(t)
+            for part in ts._parts:
+                merged.include(part)
         return merged
 
     def __add__(self, other: Toolset) -> Toolset:

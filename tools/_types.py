@@ -42,3 +42,12 @@ class ToolResult:
     value: Any = None
     arguments: dict[str, Any] | None = None  # the validated arguments, when they validated
     duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class ToolOutput:
+    """A return value that says itself what the model reads (`text`), for tools whose results
+    hold more than text: images or structured data (an MCP server's results, for one). The
+    whole object stays in `ToolResult.value` for the program."""
+
+    text: str

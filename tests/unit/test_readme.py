@@ -257,8 +257,21 @@ async def test_tracing(capsys: pytest.CaptureFixture[str]) -> None:
     assert spans in capsys.readouterr().out
 
 
+async def test_mcp_tools(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(ROOT)  # the snippet names the demo server by its path in the checkout
+    block = only("MCP tools")
+    model = ScriptedModel(
+        [call("add", a=2, b=3), "5", call("local_time", city="Oslo"), "14:05", call("pid"), "pid"]
+    )
+    ns = await run_block(block, definitions_before(block) | {"model": model})
+    assert "5 ['5']" in capsys.readouterr().out
+    assert [r.content for r in ns["result"].tool_results()] == ["5"]
+    assert model.remaining == 0 and not ns["demo"].connected
+
+
 SCRIPTED = {
     "Tracing (OpenTelemetry)",
+    "MCP tools",
     "Example",
     "Testing your own agents",
     "Run context and ModelRetry",

@@ -257,7 +257,9 @@ def _undocumented(parser: argparse.ArgumentParser, path: str) -> list[str]:
     return missing
 
 
-@pytest.mark.parametrize("command", ["serve", "run", "chat", "local-model", "eval", "sessions", "runs"])
+@pytest.mark.parametrize(
+    "command", ["serve", "run", "chat", "local-model", "eval", "sessions", "runs", "mcp"]
+)
 def test_every_flag_has_a_description(command: str) -> None:
     sub = next(a for a in cli.build_parser()._actions if a.dest == "command")
     parser = sub.choices[command]  # type: ignore[index]
@@ -266,5 +268,5 @@ def test_every_flag_has_a_description(command: str) -> None:
 
 def test_every_command_is_checked_for_descriptions() -> None:
     sub = next(a for a in cli.build_parser()._actions if a.dest == "command")
-    assert set(sub.choices) == {"serve", "run", "chat", "local-model", "eval", "sessions", "runs"}  # type: ignore[arg-type]
+    assert set(sub.choices) == {"serve", "run", "chat", "local-model", "eval", "sessions", "runs", "mcp"}  # type: ignore[arg-type]
     assert len(_undocumented(cli.build_parser(), "agents")) == 0

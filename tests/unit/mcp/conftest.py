@@ -1,0 +1,3 @@
+from tests.unit.mcp.servers import demo_http
+
+__all__ = ["demo_http"]
