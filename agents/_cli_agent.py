@@ -248,6 +248,10 @@ async def make_agent(
     line is not hidden behind "unreachable". The caller closes the agent (and so its model).
     """
     toolset = load_tools(args.tools) if args.tools else Toolset()
+    for spec in getattr(args, "mcp", None) or []:  # MCP servers, started with the agent's runs
+        from agents.mcp import MCPToolset
+
+        toolset.include(MCPToolset.from_spec(spec))
     if args.tool_choice not in (None, "auto", "none", "required") and args.tool_choice not in toolset:
         raise ConfigError(
             f"--tool-choice {args.tool_choice!r} is neither auto, none, required nor a tool name; "

@@ -75,8 +75,7 @@ def register(sub: Any) -> None:
         help="talk to an agent in the terminal (a stored conversation, resumed on the next start)",
         description=__doc__.split("\n")[0] + " Lines starting with / are commands (/help).",
         epilog="The conversation is the store's session --session (default 'chat'); a second start with "
-        "the same store and session goes on where the first stopped. --mcp needs the MCP client support, "
-        "which this build does not have yet.",
+        "the same store and session goes on where the first stopped.",
     )
     add_agent_options(c)
     c.set_defaults(base_url=None)  # None: the default server, started if nothing answers there
@@ -95,8 +94,9 @@ def register(sub: Any) -> None:
         "--mcp",
         action="append",
         default=None,
-        metavar="COMMAND",
-        help="tools of an MCP server started with COMMAND (needs the MCP client support: not in this build)",
+        metavar="COMMAND|URL",
+        help="tools of an MCP server: a command line that starts it over stdio, or an http(s):// URL "
+        "(repeatable)",
     )
     _cli_store.add_store_option(c)
     c.set_defaults(func=lambda args: asyncio.run(chat(args)))
@@ -104,12 +104,6 @@ def register(sub: Any) -> None:
 
 async def chat(args: argparse.Namespace) -> int:
     """Run the chat the flags describe until /exit or the end of the input; returns the exit code."""
-    if args.mcp:
-        # The one place MCP servers join the chat's tools, once the MCP client support exists.
-        raise ConfigError(
-            f"--mcp {args.mcp[0]!r}: this build has no MCP client support yet, so MCP servers cannot "
-            "give the chat tools. Pass Python tools with --tools MODULE:NAME instead."
-        )
     model = load_model(args.model_from) if args.model_from else None
     if model is None:
         args.base_url = await server_url(args.base_url)
@@ -117,7 +111,8 @@ async def chat(args: argparse.Namespace) -> int:
     try:
         agent = await make_agent(args, store, model=model, durability="end")
         try:
-            return await Chat(agent, store, args.session, _Lines(), tool_choice=args.tool_choice).loop()
+            async with agent:  # MCP servers (--mcp) start once, for the whole chat
+                return await Chat(agent, store, args.session, _Lines(), tool_choice=args.tool_choice).loop()
         finally:
             await agent.aclose()
     finally:

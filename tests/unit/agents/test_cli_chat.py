@@ -119,10 +119,23 @@ def test_bad_flags_are_one_clear_line(
     err = capsys.readouterr().err
     assert "--model-from" in err and "names a int; expected an agents.models.Model" in err
 
-    assert cli.main([*chat_args(tmp_path / "s.db"), "--mcp", "npx some-server"]) == 1
+    assert cli.main([*chat_args(tmp_path / "s.db"), "--mcp", "no-such-mcp-server --flag"]) == 1
     err = capsys.readouterr().err
-    assert "--mcp 'npx some-server': this build has no MCP client support yet" in err
-    assert not (tmp_path / "s.db").exists()  # refused before the store was opened
+    assert "no-such-mcp-server" in err  # the server that could not start, named
+
+
+def test_tools_of_an_mcp_server_given_with_mcp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo = ROOT / "tests" / "unit" / "mcp" / "demo_server.py"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("add two and three\n/tools\n/exit\n"))
+    args = ["chat", "--model-from", f"{MODELS}:echo", "--store", str(tmp_path / "s.db")]
+    assert cli.main([*args, "--mcp", f"{sys.executable} {demo}"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(
+        r'→ call add\(\{"a": 2, "b": 3\}\)\n← ok: 5\nThe tool said 5\.\n', out
+    )  # the server's add
+    assert "  add(a, b)" in out  # /tools lists the server's tools
 
 
 class Terminal:
