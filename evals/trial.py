@@ -26,6 +26,7 @@ from agents.models.profiles import ToolMode
 from agents.usage import RunUsage
 from evals.checks import run_check
 from evals.envs import make_env
+from evals.strategy import Strategy, plan_call_records, planner_for
 from evals.tasks import Task
 from evals.trace import CallRecord, Outcome, TrialRecord, TurnRecord, Verdict
 from tools import Tool, Toolset
@@ -86,7 +87,13 @@ def _arguments(raw: dict[str, Any] | str) -> tuple[dict[str, Any] | None, str | 
 
 
 def call_records(events: Sequence[Event]) -> list[CallRecord]:
-    """The calls a run made, in order, each with its result."""
+    """The calls a run made, in order, each with its result.
+
+    A plan-and-execute run that reported its steps only as `PlanStep*` events has its tool steps
+    read from those (`evals.strategy.plan_call_records`).
+    """
+    if not any(isinstance(e, ToolCallStarted) for e in events):
+        return plan_call_records(events)
     results = {e.result.call_id: e.result for e in events if isinstance(e, ToolCallFinished)}
     records = []
     for e in events:
@@ -133,7 +140,7 @@ def _dump(messages: Sequence[Message]) -> list[dict[str, Any]]:
 
 @dataclass
 class TrialSetup:
-    """How to run a trial: the model, sampling settings, default instructions, labels."""
+    """How to run a trial: the model, sampling settings, default instructions, labels, strategy."""
 
     model: Model
     settings: ModelSettings
@@ -141,6 +148,7 @@ class TrialSetup:
     endpoint: str | None = None
     latencies: Callable[[], list[float]] | None = None
     tool_mode: ToolMode | None = None
+    strategy: Strategy = "react"
 
 
 async def run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float | None = None) -> TrialRecord:
@@ -212,6 +220,7 @@ async def _run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float
         limits=UsageLimits(max_steps=1 if task.single_response else task.max_steps),
         settings=setup.settings,
         tool_mode=setup.tool_mode,
+        planner=planner_for(setup.strategy),
     )
     started = time.monotonic()
     deadline = None if timeout_s is None else asyncio.get_running_loop().time() + timeout_s
