@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from agents.models.base import ModelRequest, ModelResponse, Usage
 from agents.testing import ScriptedModel, ScriptItem, call
-from evals.strategy import Strategy
+from evals.strategy import Strategy, as_answer
 from evals.tasks import Task
 
 
@@ -57,10 +57,14 @@ def gold_plan_script(task: Task) -> list[ScriptItem]:
 
 
 class OracleModel(ScriptedModel):
-    """A scripted model that reports no token usage."""
+    """A scripted model that reports no token usage, and gives a plan runner's joiner its answer
+    as `{"finish": answer}` (`evals.strategy.as_answer`)."""
 
     async def request(self, request: ModelRequest) -> ModelResponse:
-        return replace(await super().request(request), usage=Usage())
+        response = await super().request(request)
+        if response.text and not response.tool_calls and not response.text.startswith('{"steps"'):
+            response = replace(response, text=as_answer(request, response.text))
+        return replace(response, usage=Usage())
 
 
 def oracle_model(task: Task, strategy: Strategy = "react") -> ScriptedModel:

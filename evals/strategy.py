@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any, Literal, get_args
 
 from agents.events import Event, PlanStepFinished, PlanStepStarted, StepStarted
+from agents.models.base import ModelRequest
 from agents.plan import Planner, Step
 from agents.plan.resolve import resolve
 from evals.trace import CallRecord
@@ -38,6 +39,19 @@ def check_strategy(name: str) -> Strategy:
 def planner_for(strategy: Strategy) -> Planner | None:
     """The planner a trial's agent gets: None runs the plain step loop."""
     return Planner() if strategy == "plan" else None
+
+
+def finish_branch(request: ModelRequest) -> bool:
+    """Whether the request's schema offers `{"finish": answer}`: a plan runner's joiner, which
+    answers that way (or revises the plan), where a plain final request takes the answer itself."""
+    schema = request.output_schema.schema if request.output_schema is not None else {}
+    branches = schema.get("anyOf", [schema])
+    return any(isinstance(b, dict) and set(b.get("properties", {})) == {"finish"} for b in branches)
+
+
+def as_answer(request: ModelRequest, text: str) -> str:
+    """`text` as the answer `request` asks for: wrapped in `{"finish": ...}` for a joiner, else as it is."""
+    return json.dumps({"finish": text}) if finish_branch(request) else text
 
 
 def _content(value: Any) -> str:
@@ -83,4 +97,12 @@ def plan_call_records(events: Sequence[Event]) -> list[CallRecord]:
     return records
 
 
-__all__ = ["STRATEGIES", "Strategy", "check_strategy", "plan_call_records", "planner_for"]
+__all__ = [
+    "STRATEGIES",
+    "Strategy",
+    "as_answer",
+    "check_strategy",
+    "finish_branch",
+    "plan_call_records",
+    "planner_for",
+]

@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from agents.models.base import ModelRequest, OutputSchema
 from agents.testing import FunctionModel, ScriptedModel, call
 from evals.checks import RequiredCalls, StateEquals
 from evals.cli import main
 from evals.matching import CallPattern
-from evals.oracle import gold_plan_script
+from evals.oracle import gold_plan_script, oracle_model
 from evals.reports import compare
 from evals.runner import EvalConfig, run_eval
 from evals.store import RUN, SUMMARY, read_json, read_trials
-from evals.strategy import check_strategy
+from evals.strategy import as_answer, check_strategy
 from evals.suites import load_suite
 from evals.tasks import EnvSpec, GoldCall, Suite, Task
 from tools.errors import ConfigError
@@ -51,6 +52,17 @@ def restock_task(task_id: str = "restock") -> Task:
 
 def plan(*steps: dict[str, object]) -> str:
     return json.dumps({"steps": list(steps)})
+
+
+def planning_model(*texts: str) -> FunctionModel:
+    """Plans and then an answer, in order; the answer as the request asks for it (`as_answer`)."""
+    replies = iter(texts)
+
+    def respond(request: ModelRequest) -> str:
+        text = next(replies)
+        return text if text.startswith('{"steps"') else as_answer(request, text)
+
+    return FunctionModel(respond)
 
 
 async def test_oracle_plans_score_100_percent_with_fewer_requests(tmp_path: Path) -> None:
@@ -102,7 +114,7 @@ async def test_a_plans_steps_are_scored_as_calls_with_their_references_resolved(
     summary = await run_eval(
         suite,
         EvalConfig(out=tmp_path, strategy="plan"),
-        model_factory=lambda t, i: ScriptedModel(script),
+        model_factory=lambda t, i: planning_model(*script),
         progress=io.StringIO(),
     )
     (record,) = read_trials(tmp_path)
@@ -158,16 +170,14 @@ async def test_compare_shows_both_strategies_side_by_side(tmp_path: Path) -> Non
         )
 
     def plan_model(task: Task, trial: int) -> FunctionModel:
-        answers = iter(
-            [
-                plan(
-                    {"id": "s1", "tool": "search_products", "args": {"query": "mug"}},
-                    {"id": "s2", "tool": "restock", "args": {"sku": {"$ref": "s1.0.sku"}, "quantity": 3}},
-                ),
-                "ok",
-            ]
-        )
-        return FunctionModel(lambda r: next(answers))
+        answers = [
+            plan(
+                {"id": "s1", "tool": "search_products", "args": {"query": "mug"}},
+                {"id": "s2", "tool": "restock", "args": {"sku": {"$ref": "s1.0.sku"}, "quantity": 3}},
+            ),
+            "ok",
+        ]
+        return planning_model(*answers)
 
     a, b = tmp_path / "react", tmp_path / "plan"
     await run_eval(suite, EvalConfig(out=a), model_factory=react_model, progress=io.StringIO())
@@ -217,3 +227,24 @@ def test_cli_strategy_flag_names_the_default_out_and_compare_prints_it(
     with pytest.raises(SystemExit):  # argparse names the choices
         main(["multistep", "--oracle", "--strategy", "nope"])
     assert "--strategy: invalid choice: 'nope'" in capsys.readouterr().err
+
+
+def test_an_answer_to_a_joiner_is_a_finish_decision() -> None:
+    plan_schema = {"type": "object", "properties": {"steps": {"type": "array"}}}
+    finish = {"type": "object", "properties": {"finish": {"type": "string"}}, "required": ["finish"]}
+    joiner = ModelRequest(messages=[], output_schema=OutputSchema("join", {"anyOf": [finish, plan_schema]}))
+    planner = ModelRequest(messages=[], output_schema=OutputSchema("plan", plan_schema))
+    plain = ModelRequest(messages=[])
+    assert json.loads(as_answer(joiner, "Done.")) == {"finish": "Done."}
+    assert as_answer(planner, "Done.") == as_answer(plain, "Done.") == "Done."
+
+
+async def test_the_oracle_answers_a_joiner_with_a_finish_decision() -> None:
+    finish = {"type": "object", "properties": {"finish": {"type": "string"}}}
+    model = oracle_model(restock_task(), "plan")
+    first = await model.request(ModelRequest(messages=[]))
+    assert json.loads(first.text)["steps"][0]["tool"] == "search_products"  # a plan is never wrapped
+    joined = await model.request(
+        ModelRequest(messages=[], output_schema=OutputSchema("join", {"anyOf": [finish]}))
+    )
+    assert json.loads(joined.text) == {"finish": "Done."} and joined.usage.output_tokens == 0
