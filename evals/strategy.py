@@ -8,7 +8,8 @@ are scored by the same checks, from the same `CallRecord`s, so `agents eval comp
 run and a plan run of one suite shows what the loop's structure changes.
 
 A plan's tool steps become `CallRecord`s from the run's `PlanStep*` events (`plan_call_records`)
-when the run reported no `ToolCallStarted` for them.
+when the run reported no `ToolCallStarted` at all (a plan runner that reports its steps' calls as
+the loop's own call events is scored from those, as a react run is).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, Literal, get_args
 
 from agents.events import Event, PlanStepFinished, PlanStepStarted, StepStarted
 from agents.models.base import ModelRequest
-from agents.plan import Planner, Step
+from agents.plan import PlanError, Planner
 from agents.plan.resolve import resolve
 from evals.trace import CallRecord
 from tools.errors import ConfigError
@@ -65,28 +66,29 @@ def plan_call_records(events: Sequence[Event]) -> list[CallRecord]:
     resolved them; a revised plan's step of an id already used replaces the earlier one's result),
     so a step is scored on the arguments its tool received. A step that finished
     "done" is an "ok" call with its result; a failed one an "error" with the step's error. Steps
-    that never started (skipped after a failed dependency) made no call and are not listed.
+    that never called their tool (skipped after a failed dependency, or failed on a reference
+    that did not resolve) are not listed.
     `step` is the model request whose plan the step belongs to.
     """
     request = 0
     results: dict[str, Any] = {}
     records: list[CallRecord] = []
-    started: dict[str, tuple[Step, int]] = {}
+    started: dict[str, int] = {}  # step id -> its record, until the step finishes
     for e in events:
         if isinstance(e, StepStarted):
             request = e.step
         elif isinstance(e, PlanStepStarted) and e.step.tool is not None:
-            started[e.step.id] = (e.step, len(records))
             try:
-                arguments: dict[str, Any] | None = resolve(e.step.args, results)
-            except Exception:  # the executor failed the step for it; record what was written
-                arguments = e.step.model_dump(mode="json")["args"]
+                arguments = resolve(e.step.args, results)
+            except PlanError:  # the executor failed the step before its tool was called
+                continue
+            started[e.step.id] = len(records)
             records.append(CallRecord(name=e.step.tool, arguments=arguments, status="not run", step=request))
         elif isinstance(e, PlanStepFinished):
             if e.step.status == "done":
                 results[e.step.id] = e.step.result
             if e.step.id in started:
-                _, index = started.pop(e.step.id)
+                index = started.pop(e.step.id)
                 done = e.step.status == "done"
                 records[index] = records[index].model_copy(
                     update={

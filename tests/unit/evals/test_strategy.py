@@ -106,6 +106,7 @@ async def test_a_plans_steps_are_scored_as_calls_with_their_references_resolved(
             {"id": "s2", "tool": "restock", "args": {"sku": {"$ref": "s1.0.sku"}, "quantity": 3}},
             {"id": "s3", "tool": "restock", "args": {"sku": "NOPE", "quantity": 1}},
             {"id": "s4", "tool": "get_product", "args": {"sku": {"$ref": "s3"}}},
+            {"id": "s5", "tool": "get_product", "args": {"sku": {"$ref": "s1.0.nope"}}},
         ),
         plan({"id": "s1", "tool": "get_product", "args": {"sku": "M"}}),
         "Restocked.",
@@ -120,8 +121,9 @@ async def test_a_plans_steps_are_scored_as_calls_with_their_references_resolved(
     (record,) = read_trials(tmp_path)
     assert record.passed, record.verdicts
     calls = [(c.name, c.arguments, c.status, c.step) for c in record.turns[0].calls]
-    # s1 and s3 are independent and may start in either order; s2 waits for s1; s4 (on the
-    # failed s3) is skipped and made no call; the revised plan is the second request.
+    # s1 and s3 are independent and may start in either order; s2 and s5 wait for s1; s4 (on
+    # the failed s3) is skipped and s5 fails on its reference: neither called its tool. The
+    # revised plan is the second request.
     assert sorted(calls, key=repr) == sorted(
         [
             ("search_products", {"query": "mug"}, "ok", 1),
