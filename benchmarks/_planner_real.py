@@ -40,16 +40,17 @@ STRING_ENDS = ('"', '",', '"}', '"]')
 
 
 class StreamTimedModel(OpenAIChatModel):
-    """The HTTP client, noting when each streamed response ended (its final `ModelResponse` arrived)."""
+    """The HTTP client, noting when each streamed response ended (its final `ModelResponse` arrived),
+    and that response (also for a plan the run could not use: one cut by `max_tokens`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.stream_ends: list[float] = []
+        self.stream_ends: list[tuple[float, ModelResponse]] = []
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
         async for item in super().stream(request):
             if isinstance(item, ModelResponse):
-                self.stream_ends.append(time.monotonic())
+                self.stream_ends.append((time.monotonic(), item))
             yield item
 
 
@@ -101,7 +102,6 @@ async def sample(
     settings = ModelSettings(temperature=1.0, seed=index, max_tokens=max_tokens, logit_bias=bias or None)
     agent = Agent(model, tools=toolset, planner=Planner(max_replans=0), settings=settings)
     text, started, finished = "", [], {}
-    response: ModelResponse | None = None
     error: str | None = None
     before = len(model.stream_ends)
     begun = time.monotonic()
@@ -115,12 +115,11 @@ async def sample(
                 elif isinstance(event, PlanStepFinished):
                     finished[event.step.id] = event.step
                 elif isinstance(event, ModelResponded):
-                    response = event.response
                     break  # the plan's request is done; the answer's is not measured
     except AgentsError as e:  # a plan the model could not finish (cut by max_tokens)
         error = f"{type(e).__name__}: {e}"
     ends = model.stream_ends[before:]
-    end = ends[0] if ends else time.monotonic()
+    end, response = ends[0] if ends else (time.monotonic(), None)
     plan, problem = _plan_of(text)
     unsound = plan.check(toolset) if plan is not None else []
     return PlanSample(

@@ -44,7 +44,7 @@ from pydantic import Field
 
 from agents import Agent, ModelSettings, OpenAIChatModel, RunContext, UsageLimits
 from agents.errors import AgentsError
-from agents.events import PlanStepFinished, PlanStepPlanned, PlanStepStarted, RunFinished
+from agents.events import PlanStepFinished, PlanStepPlanned, PlanStepStarted, RunFinished, StepStarted
 from agents.models.base import ModelRequest, ModelResponse, StreamItem
 from agents.plan import Planner, Step
 from tools import tool
@@ -333,30 +333,37 @@ async def main(argv: list[str] | None = None) -> int:
         )
     print(f"database: {desk.db} (tables managers, sales)")
     print(f"question: {args.question}")
-    final: dict[str, Step] = {}
+    plans: dict[int, dict[str, Step]] = {}  # model request -> the steps of the plan it wrote
+    planned_in: dict[str, int] = {}  # step id -> the request whose plan has it (a revision reuses ids)
+    request = 0
     answer: Any = None
     try:
-        stream = agent.run_stream(args.question, deps=desk)
-        async for event in stream:
-            if isinstance(event, PlanStepPlanned):
-                print(f"planned:  {describe(event.step)}")
-            elif isinstance(event, PlanStepStarted):
-                print(f"started:  {event.step.id} {event.step.tool or 'goal'}")
-            elif isinstance(event, PlanStepFinished):
-                s = event.step
-                final[s.id] = s
-                outcome = _short(s.result) if s.status == "done" else s.error or ""
-                print(f"finished: {s.id} {s.status}: {outcome}")
-            elif isinstance(event, RunFinished):
-                answer = event.output
+        async with agent.run_stream(args.question, deps=desk) as stream:
+            async for event in stream:
+                if isinstance(event, StepStarted):
+                    request = event.step
+                elif isinstance(event, PlanStepPlanned):
+                    planned_in[event.step.id] = request
+                    plans.setdefault(request, {})[event.step.id] = event.step
+                    print(f"planned:  {describe(event.step)}")
+                elif isinstance(event, PlanStepStarted):
+                    print(f"started:  {event.step.id} {event.step.tool or 'goal'}")
+                elif isinstance(event, PlanStepFinished):
+                    s = event.step
+                    plans.setdefault(planned_in.get(s.id, request), {})[s.id] = s
+                    outcome = _short(s.result) if s.status == "done" else s.error or ""
+                    print(f"finished: {s.id} {s.status}: {outcome}")
+                elif isinstance(event, RunFinished):
+                    answer = event.output
     except AgentsError as e:
         print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     finally:
         await model.aclose()
-    print("plan:")
-    for s in final.values():
-        print(f"  {describe(s)} -> {s.status}")
+    for number, steps in plans.items():
+        print(f"plan (model request {number}):")
+        for s in steps.values():
+            print(f"  {describe(s)} -> {s.status}")
     print(f"answer:   {answer}")
     reports = sorted(p.name for p in out.glob("*.md"))
     print(f"reports:  {', '.join(reports) if reports else 'none written'} (in {out})")

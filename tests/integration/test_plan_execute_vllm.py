@@ -43,8 +43,10 @@ async def test_plan_execute_prints_the_plan_its_steps_and_the_answer(tiny_url: s
     finished = {x.split()[1]: x.split()[2].rstrip(":") for x in starting("finished:")}
     assert {m.group(1) for m in planned if m} <= set(finished), text
     assert set(finished.values()) <= {"done", "failed", "skipped"}
-    summary = lines[lines.index("plan:") + 1 : lines.index(next(x for x in lines if x.startswith("answer:")))]
-    assert summary and all(re.match(r"  s\d+ .* -> (done|failed|skipped)$", x) for x in summary), text
+    first = lines.index(next(x for x in lines if x.startswith("plan (model request ")))
+    summary = lines[first : lines.index(next(x for x in lines if x.startswith("answer:")))]
+    steps = [x for x in summary if not x.startswith("plan (model request ")]
+    assert steps and all(re.match(r"  s\d+ .* -> (done|failed|skipped)$", x) for x in steps), text
     assert starting("answer:") and starting("usage:")
     _only_in_out(tmp_path, out)
 
