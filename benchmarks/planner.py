@@ -22,6 +22,11 @@ argument read from the prose of the previous result). Targets of issue #11 for t
 ReAct: >=2x lower wall time on fan-outs, >=3x fewer requests on chains, >=3x fewer prompt tokens
 overall, <=10% slower on sequential tasks.
 
+`--real` instead asks a real server (`--base-url`, default the embedded default server at
+http://127.0.0.1:8000/v1, its first model) for `--plans` N plans under the plan schema, and reports
+the share of valid plans and each step's dispatch time relative to the end of the plan's stream
+(`benchmarks/_planner_real.py`).
+
 Default rates: `--base-url` measures them on a running OpenAI-compatible server instead (prefill:
 the time of a long prompt minus a short one, per extra prompt token, with one output token;
 decode: 129 output tokens minus 1, per token; the median of 3 each). The defaults were measured
@@ -264,7 +269,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-url", help="measure prefill and decode rates on this server (…/v1)")
     parser.add_argument("--kind", choices=KINDS, action="append", help="only tasks of this kind")
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
+    real = parser.add_argument_group("--real: plans on a real server (see benchmarks/_planner_real.py)")
+    real.add_argument("--real", action="store_true", help="measure plans on --base-url instead of the replay")
+    real.add_argument("--plans", type=int, default=10, help="plan requests (default 10)")
+    real.add_argument("--model", help="served model name (default: the server's first)")
+    real.add_argument("--max-tokens", type=int, default=512, help="per plan (default 512)")
+    real.add_argument("--quote-bias", type=float, help="logit bias on the tokens that close a JSON string")
     args = parser.parse_args(argv)
+    if args.real:
+        return _main_real(args)
     rates = Rates(args.prefill_ms / 1000, args.decode_ms / 1000)
     if args.base_url:
         rates = asyncio.run(measure_rates(args.base_url))
@@ -277,6 +290,28 @@ def main(argv: list[str] | None = None) -> int:
     _print(rows)
     if args.json:
         payload = {"rates": asdict(rates), "tool_s": args.tool_ms / 1000, "rows": [asdict(r) for r in rows]}
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
+    return 0
+
+
+def _main_real(args: argparse.Namespace) -> int:
+    from benchmarks._planner_real import DEFAULT_BASE_URL, measure_real, print_real, summary
+
+    tasks = [t for t in suite() if not args.kind or t.kind in args.kind]
+    name, samples = asyncio.run(
+        measure_real(
+            args.base_url or DEFAULT_BASE_URL,
+            tasks,
+            args.plans,
+            max_tokens=args.max_tokens,
+            bias=args.quote_bias,
+            model=args.model,
+        )
+    )
+    print_real(name, samples, args.quote_bias)
+    if args.json:
+        payload = {"model": name, "quote_bias": args.quote_bias, **summary(samples)}
+        payload["samples"] = [asdict(s) for s in samples]
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
     return 0
 

@@ -2,8 +2,9 @@
 
     agents eval SUITE --base-url URL [--base-url URL2 ...] --model NAME -k 4 --concurrency 16 --out DIR
     agents eval SUITE --oracle --out DIR          # replay the gold answers; no server needed
+    agents eval SUITE --strategy plan ...         # the agent plans, then executes (default: react)
     agents eval report DIR                        # summary.json, report.md, report.html from trials.jsonl
-    agents eval compare A B                       # what changed between two runs, task by task
+    agents eval compare A B                       # two runs side by side (e.g. react vs plan), task by task
     agents eval list                              # the registered suites
 
 Also `python -m evals ...` with the same arguments.
@@ -26,6 +27,7 @@ from agents.tool_modes import TOOL_MODES
 from evals.reports import compare, rebuild
 from evals.reports.markdown import headline
 from evals.runner import EvalConfig, run_eval
+from evals.strategy import STRATEGIES
 from evals.suites import available_suites, describe_suite, load_suite
 from tools.errors import ConfigError
 
@@ -49,8 +51,9 @@ def _list_suites() -> None:
         print(f"{info.name:<{width}}  {count:>5}  {info.description}{note}")
 
 
-def _default_out(suite: str, model: str | None, oracle: bool) -> Path:
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{suite}-{'oracle' if oracle else model or 'model'}")
+def _default_out(suite: str, model: str | None, oracle: bool, strategy: str = "react") -> Path:
+    tail = "" if strategy == "react" else f"-{strategy}"
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{suite}-{'oracle' if oracle else model or 'model'}{tail}")
     return Path("runs") / name
 
 
@@ -67,7 +70,7 @@ async def _run(args: argparse.Namespace) -> int:
         raise ConfigError(f"No task of suite {args.suite!r} is left after --tags/--limit.")
     models: list[Model] = [] if args.oracle else await _models(args)
     model_name = None if args.oracle else models[0].name
-    out = Path(args.out) if args.out else _default_out(suite.name, model_name, args.oracle)
+    out = Path(args.out) if args.out else _default_out(suite.name, model_name, args.oracle, args.strategy)
     config = EvalConfig(
         out=out,
         k=args.k,
@@ -80,6 +83,7 @@ async def _run(args: argparse.Namespace) -> int:
         model_name=model_name,
         base_urls=[] if args.oracle else list(args.base_url or ["http://127.0.0.1:8000/v1"]),
         tool_mode=args.tool_mode,
+        strategy=args.strategy,
     )
     try:
         summary = await run_eval(suite, config, models=models)
@@ -143,6 +147,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         choices=TOOL_MODES,
         default=None,
         help="how calls are asked for and read (default: the model profile's; grammar for Gemma 4)",
+    )
+    p.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="react",
+        help="react: call by call (the step loop); plan: plan the calls first, then execute (default react)",
     )
     p.set_defaults(func=run_command)
 

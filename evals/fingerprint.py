@@ -36,8 +36,11 @@ CONFIG_FIELDS = (
     "seed",
     "tool_mode",
     "timeout_s",
+    "strategy",
 )
 """The settings that must agree for a resume (see `EvalConfig`)."""
+_UNSTORED = {"strategy": "react"}
+"""What a setting added since a fingerprint was stored meant before it existed."""
 
 
 def _qualified(obj: Any) -> str:
@@ -101,8 +104,9 @@ def differences(stored: dict[str, Any], now: dict[str, Any]) -> list[str]:
         found.append(f"the suite was {_shown(stored.get('suite'))}, is now {_shown(now['suite'])}")
     before = stored.get("settings", {})
     for key in CONFIG_FIELDS:
-        if before.get(key) != now["settings"][key]:
-            found.append(f"{key} was {_shown(before.get(key))}, is now {_shown(now['settings'][key])}")
+        was = before.get(key, _UNSTORED.get(key))
+        if was != now["settings"][key]:
+            found.append(f"{key} was {_shown(was)}, is now {_shown(now['settings'][key])}")
     old_tasks: dict[str, str] = stored.get("tasks", {})
     changed = sorted(t for t, digest in now["tasks"].items() if t in old_tasks and old_tasks[t] != digest)
     if changed:

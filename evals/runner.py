@@ -33,6 +33,7 @@ from evals.pool import EndpointPool
 from evals.progress import Progress
 from evals.reports import write_reports
 from evals.store import RUN, SUMMARY, TRIALS, TrialWriter, read_json, read_trials, write_json
+from evals.strategy import Strategy, check_strategy
 from evals.tasks import Suite, Task
 from evals.trace import TrialRecord
 from evals.trial import TrialSetup, crashed_record, run_trial
@@ -54,8 +55,10 @@ class EvalConfig:
     model_name: str | None = None
     base_urls: list[str] = field(default_factory=list)
     tool_mode: ToolMode | None = None  # None: the model profile's default
+    strategy: Strategy = "react"  # or "plan": the agent plans and executes (evals.strategy)
 
     def __post_init__(self) -> None:
+        check_strategy(self.strategy)
         if self.k < 1 or self.concurrency < 1:
             raise ConfigError(
                 f"k and concurrency must be at least 1 (got k={self.k}, concurrency={self.concurrency})."
@@ -121,7 +124,7 @@ async def run_eval(
     """
     out = config.out
     if config.oracle and model_factory is None:
-        model_factory = lambda task, _: oracle_model(task)  # noqa: E731 - one line, one use
+        model_factory = lambda task, _: oracle_model(task, config.strategy)  # noqa: E731 - one line, one use
     if model_factory is None and not models:
         raise ConfigError("run_eval needs models (one per endpoint), a model_factory, or oracle=True.")
     out.mkdir(parents=True, exist_ok=True)
@@ -129,6 +132,7 @@ async def run_eval(
     settings = {**asdict(config), "profile": profile}
     stored = _resumable(out, fingerprint(suite, settings))
     run_info = {"suite": suite.name, "model": config.model_name, "oracle": config.oracle}
+    run_info["strategy"] = config.strategy
     write_json(
         out / RUN,
         {**run_info, "config": settings, "tasks": [t.id for t in suite.tasks], "fingerprint": stored},
@@ -154,6 +158,7 @@ async def run_eval(
                 config.settings(trial),
                 suite.instructions,
                 tool_mode=config.tool_mode,
+                strategy=config.strategy,
             )
             return await run_trial(task, trial, setup, timeout)
         with pool.lease() as model:
@@ -164,6 +169,7 @@ async def run_eval(
                 endpoint=model.endpoint.label,
                 latencies=lambda: model.latencies,
                 tool_mode=config.tool_mode,
+                strategy=config.strategy,
             )
             return await run_trial(task, trial, setup, timeout)
 

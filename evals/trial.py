@@ -27,6 +27,7 @@ from agents.tracing import Tracing
 from agents.usage import RunUsage
 from evals.checks import run_check
 from evals.envs import make_env
+from evals.strategy import Strategy, planner_for
 from evals.tasks import Task
 from evals.trace import CallRecord, Outcome, TrialRecord, TurnRecord, Verdict
 from tools import Tool, Toolset
@@ -87,13 +88,15 @@ def _arguments(raw: dict[str, Any] | str) -> tuple[dict[str, Any] | None, str | 
 
 
 def call_records(events: Sequence[Event]) -> list[CallRecord]:
-    """The calls a run made, in order, each with its result."""
-    results = {e.result.call_id: e.result for e in events if isinstance(e, ToolCallFinished)}
+    """The calls a run made, in order, each with its result (a plan's tool steps included: they are
+    reported as calls too, with the step's id as the call's, so a call is known by its model
+    request and id)."""
+    results = {(e.step, e.result.call_id): e.result for e in events if isinstance(e, ToolCallFinished)}
     records = []
     for e in events:
         if isinstance(e, ToolCallStarted):
             arguments, raw = _arguments(e.call.arguments)
-            result = results.get(e.call.id)
+            result = results.get((e.step, e.call.id))
             records.append(
                 CallRecord(
                     name=e.call.name,
@@ -134,8 +137,8 @@ def _dump(messages: Sequence[Message]) -> list[dict[str, Any]]:
 
 @dataclass
 class TrialSetup:
-    """How to run a trial: the model, sampling settings, default instructions, labels; and where
-    its spans go (`tracing`; None: OpenTelemetry's global provider, if one is set up)."""
+    """How to run a trial: the model, sampling settings, default instructions, labels, strategy; and
+    where its spans go (`tracing`; None: OpenTelemetry's global provider, if one is set up)."""
 
     model: Model
     settings: ModelSettings
@@ -144,6 +147,7 @@ class TrialSetup:
     latencies: Callable[[], list[float]] | None = None
     tool_mode: ToolMode | None = None
     tracing: Tracing | None = None
+    strategy: Strategy = "react"
 
 
 async def run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float | None = None) -> TrialRecord:
@@ -228,6 +232,7 @@ async def _run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float
         settings=setup.settings,
         tool_mode=setup.tool_mode,
         tracing=setup.tracing,
+        planner=planner_for(setup.strategy),
     )
     started = time.monotonic()
     deadline = None if timeout_s is None else asyncio.get_running_loop().time() + timeout_s

@@ -18,16 +18,21 @@ from evals.store import SUMMARY, read_json, read_trials
 from evals.trace import TrialRecord
 
 _HEADLINE = (
+    ("strategy", ""),
     ("success_rate", "%"),
+    ("model_requests", ""),
     ("steps_mean", ""),
     ("tool_call_validity", "%"),
     ("retries", ""),
     ("input_tokens", ""),
     ("output_tokens", ""),
+    ("latency_mean_s", "s"),
     ("latency_p50_s", "s"),
     ("latency_p95_s", "s"),
     ("prefix_cache_hit_rate", "%"),
+    ("wall_s", "s"),
 )
+_RUN_DEFAULTS = {"strategy": "react"}  # a summary written before the field existed
 _SHOWN = 8  # task names listed in the warning, per side
 _SHORT = 80  # characters of the first failure in the table (the full reasons follow it)
 
@@ -78,7 +83,8 @@ class Comparison:
                 sides.append(f"{len(names)} only in {label} ({shown})")
         return (
             f"Warning: the runs cover different tasks: {'; '.join(sides)}. The metrics compare only "
-            f"the {self.common} tasks both ran (the prefix-cache hit rate is of the whole runs)."
+            f"the {self.common} tasks both ran (the prefix-cache hit rate and the wall time are of the "
+            "whole runs)."
         )
 
     def markdown(self) -> str:
@@ -153,7 +159,10 @@ def compare(a: Path, b: Path) -> Comparison:
         mb = {**sb, **summarize([r for r in rb if r.task_id in common])}
     else:
         ma, mb = sa, sb
-    result.metrics = [(name, ma.get(name), mb.get(name), kind) for name, kind in _HEADLINE]
+    result.metrics = [
+        (name, ma.get(name, _RUN_DEFAULTS.get(name)), mb.get(name, _RUN_DEFAULTS.get(name)), kind)
+        for name, kind in _HEADLINE
+    ]
     for task in sorted(set(ta) & set(tb)):
         rate_a, rate_b = _rate(ta[task]), _rate(tb[task])
         if rate_a == rate_b:

@@ -28,6 +28,7 @@ def headline(summary: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [
         ("suite", str(summary.get("suite"))),
         ("model", "oracle (gold replay)" if summary.get("oracle") else str(summary.get("model"))),
+        ("strategy", str(summary.get("strategy") or "react")),
         (
             "tasks × trials",
             f"{summary.get('tasks')} tasks, {summary.get('trials')} scored trials (k={summary.get('k')})",
@@ -42,7 +43,10 @@ def headline(summary: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append((f"pass@{k} / pass^{k}", f"{fmt(value, '%')} / {fmt(summary['pass_hat_k'][k], '%')}"))
     p50, p95 = summary.get("request_latency_p50_s"), summary.get("request_latency_p95_s")
     rows += [
-        ("steps per trial (mean)", fmt(summary.get("steps_mean"))),
+        (
+            "model requests, total (mean per trial)",
+            f"{fmt(summary.get('model_requests'))} ({fmt(summary.get('steps_mean'))})",
+        ),
         (
             "tool calls (validity)",
             f"{summary.get('tool_calls')} ({fmt(summary.get('tool_call_validity'), '%')})",
@@ -53,8 +57,9 @@ def headline(summary: dict[str, Any]) -> list[tuple[str, str]]:
             f"{fmt(summary.get('input_tokens'))} / {fmt(summary.get('output_tokens'))}",
         ),
         (
-            "trial latency p50 / p95",
-            f"{fmt(summary.get('latency_p50_s'), 's')} / {fmt(summary.get('latency_p95_s'), 's')}",
+            "trial latency mean / p50 / p95",
+            f"{fmt(summary.get('latency_mean_s'), 's')} / {fmt(summary.get('latency_p50_s'), 's')} / "
+            f"{fmt(summary.get('latency_p95_s'), 's')}",
         ),
         (
             "request latency p50 / p95",
