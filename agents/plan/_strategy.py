@@ -80,7 +80,13 @@ async def plan_steps(state: RunState[Any], planner: Planner, stream: bool) -> As
 class _PlanRun:
     def __init__(self, state: RunState[Any], planner: Planner, stream: bool) -> None:
         self.state, self.planner, self.stream = state, planner, stream
-        plan = plan_schema(state.toolset, max_steps=planner.max_steps)  # the schemas: once per run
+        profile = state.model.profile  # a small local model's bounds on strings and arrays
+        plan = plan_schema(  # the schemas: once per run
+            state.toolset,
+            max_steps=planner.max_steps,
+            max_string_length=profile.grammar_max_string_length,
+            max_items=profile.grammar_max_items,
+        )
         self.plan_schema = OutputSchema(name="plan", schema=plan)
         self.joiner_schema = joiner_schema(plan, state.output.schema)
         self.specs = state.toolset.specs()  # declared as in a call-by-call run: the same prompt prefix

@@ -26,11 +26,12 @@ from agents.errors import AgentsError, UsageLimitExceeded
 if TYPE_CHECKING:
     from tools import Toolset
 
-STEP_ID_PATTERN = r"^s[0-9]+$"
-REF_PATTERN = r"^s[0-9]+(\.[A-Za-z0-9_-]+)*$"
+STEP_ID_PATTERN = r"^s[0-9]{1,4}$"
+REF_PATTERN = r"^s[0-9]{1,4}(\.[A-Za-z0-9_-]{1,64}){0,8}$"
 """A reference: a step id, then an optional dotted path into its result ("result." may lead it).
 Path segments are keys or list indices made of letters, digits, `_` and `-` (so `-1` is the last
-item); a narrow alphabet keeps the pattern cheap for a constrained decoder and free of quotes."""
+item); a narrow alphabet keeps the pattern cheap for a constrained decoder and free of quotes, and
+its bounds end a reference that a small model would otherwise write until max_tokens."""
 
 StepStatus = Literal["pending", "running", "done", "failed", "skipped"]
 

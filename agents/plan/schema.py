@@ -31,12 +31,21 @@ _ID = {"type": "string", "pattern": STEP_ID_PATTERN}
 _DEPS = {"type": "array", "items": _ID}
 
 
-def plan_schema(toolset: Toolset, *, max_steps: int = DEFAULT_MAX_STEPS) -> dict[str, Any]:
+def plan_schema(
+    toolset: Toolset,
+    *,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    max_string_length: int | None = None,
+    max_items: int | None = None,
+) -> dict[str, Any]:
     """A JSON schema for `{"steps": [...]}`, each step a call to one of `toolset`'s tools or a sub-goal.
 
     Steps list their properties in the order `id`, `tool`/`goal`, `args`, `deps`, so a streamed
     plan names each step and its tool before its arguments. Tools' own `$defs` (recursive types)
     move to the root under `<tool>.<name>`, since `#/$defs/...` pointers resolve from the root.
+    `max_string_length` and `max_items` bound the free strings and the arrays that set no bound of
+    their own (a goal, a tool's text argument, `deps`): a small model would otherwise write one
+    until max_tokens (the local profiles' `grammar_max_string_length` and `grammar_max_items`).
     """
     if max_steps < 1:
         raise ConfigError(f"plan_schema max_steps must be 1 or more, not {max_steps!r}.")
@@ -80,7 +89,25 @@ def plan_schema(toolset: Toolset, *, max_steps: int = DEFAULT_MAX_STEPS) -> dict
     }
     if defs:
         schema["$defs"] = defs
+    if max_string_length is not None or max_items is not None:
+        schema = _bounded(schema, max_string_length, max_items)
+        schema["properties"]["steps"]["maxItems"] = max_steps  # the plan's own bound stays
     return schema
+
+
+def _bounded(node: Any, max_length: int | None, max_items: int | None) -> Any:
+    """`node` with `maxLength` on free strings and `maxItems` on arrays that set none."""
+    if isinstance(node, list):
+        return [_bounded(v, max_length, max_items) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _bounded(v, max_length, max_items) if k != "const" else v for k, v in node.items()}
+    free = not any(k in node for k in ("pattern", "enum", "const", "format", "maxLength"))
+    if node.get("type") == "string" and free and max_length is not None:
+        out["maxLength"] = max_length
+    if node.get("type") == "array" and "maxItems" not in node and max_items is not None:
+        out["maxItems"] = max(max_items, node.get("minItems", 0))
+    return out
 
 
 def plan_output_schema(toolset: Toolset, *, max_steps: int = DEFAULT_MAX_STEPS) -> OutputSchema:

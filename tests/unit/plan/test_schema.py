@@ -143,3 +143,18 @@ def test_the_joiner_schema_takes_an_answer_under_the_output_type_or_a_revised_pl
     assert list(schema["$defs"]) == ["answer.Filter"]
     text = jsonschema.Draft202012Validator(joiner_schema(plan_schema(TOOLS), None).schema)
     assert text.is_valid({"finish": "Snow."}) and not text.is_valid({"finish": 3})
+
+
+def test_bounds_for_small_models_end_free_strings_and_arrays_only() -> None:
+    schema = plan_schema(TOOLS, max_steps=3, max_string_length=8, max_items=2)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    check = jsonschema.Draft202012Validator(schema)
+    one = {"id": "s1", "tool": "search", "args": {"query": "tea"}}
+    assert check.is_valid({"steps": [one, {"id": "s2", "goal": "find tea", "deps": ["s1"]}]})
+    assert not check.is_valid({"steps": [{"id": "s1", "goal": "a goal longer than eight"}]})
+    assert not check.is_valid({"steps": [{**one, "args": {"query": "x" * 9}}]})
+    assert not check.is_valid({"steps": [{"id": "s2", "goal": "g", "deps": ["s1", "s1", "s1"]}]})
+    # References and ids keep their own (bounded) patterns; the plan keeps max_steps.
+    assert check.is_valid({"steps": [{**one, "args": {"query": {"$ref": "s1.items.0.name"}}}]})
+    assert not check.is_valid({"steps": [one] * 4})
+    assert not check.is_valid({"steps": [{**one, "id": "s12345"}]})
