@@ -3,6 +3,8 @@
     agents eval SUITE --base-url URL [--base-url URL2 ...] --model NAME -k 4 --concurrency 16 --out DIR
     agents eval SUITE --oracle --out DIR          # replay the gold answers; no server needed
     agents eval report DIR                        # summary.json, report.md, report.html from trials.jsonl
+    agents eval SUITE --store URL --eval-id ID --base-url URL ...  # one of several runners of one eval
+    agents eval report [DIR] --store URL --eval-id ID  # a shared eval's reports (DIR: runs/ID)
     agents eval compare A B                       # what changed between two runs, task by task
     agents eval list                              # the registered suites
 
@@ -26,6 +28,7 @@ from agents.tool_modes import TOOL_MODES
 from evals.reports import compare, rebuild
 from evals.reports.markdown import headline
 from evals.runner import EvalConfig, run_eval
+from evals.shared import SharedEval, export_eval
 from evals.suites import available_suites, describe_suite, load_suite
 from tools.errors import ConfigError
 
@@ -81,8 +84,17 @@ async def _run(args: argparse.Namespace) -> int:
         base_urls=[] if args.oracle else list(args.base_url or ["http://127.0.0.1:8000/v1"]),
         tool_mode=args.tool_mode,
     )
+    shared = None
+    if args.store or args.eval_id:
+        if not (args.store and args.eval_id):
+            raise ConfigError(
+                "A shared eval needs both --store URL and --eval-id ID (the same on every runner)."
+            )
+        shared = SharedEval(args.store, args.eval_id, lease_s=args.lease)
+        if args.runner:
+            shared.runner = args.runner
     try:
-        summary = await run_eval(suite, config, models=models)
+        summary = await run_eval(suite, config, models=models, shared=shared)
     finally:
         for m in models:
             if isinstance(m, OpenAIChatModel):
@@ -91,9 +103,23 @@ async def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shared_report(args: argparse.Namespace) -> int:
+    """`eval report [DIR] --store URL --eval-id ID`: the shared eval copied into DIR, then reported."""
+    if not (args.store and args.eval_id) or len(args.paths) > 1:
+        raise ConfigError(
+            "`eval report [DIR] --store URL --eval-id ID` takes both options and at most one DIR."
+        )
+    out = Path(args.paths[0]) if args.paths else Path("runs") / re.sub(r"[^A-Za-z0-9_.-]+", "_", args.eval_id)
+    asyncio.run(export_eval(args.store, args.eval_id, out))
+    _print_summary(rebuild(out), out)
+    return 0
+
+
 def run_command(args: argparse.Namespace) -> int:
     """The `eval` command's handler (`args.func`)."""
     command = args.suite
+    if command == "report" and (args.store or args.eval_id):
+        return _shared_report(args)
     if command in _COMMANDS and len(args.paths) != _COMMANDS[command]:
         raise ConfigError(f"`eval {command}` takes {_COMMANDS[command]} directories, got {len(args.paths)}.")
     if command == "list":
@@ -144,6 +170,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default=None,
         help="how calls are asked for and read (default: the model profile's; grammar for Gemma 4)",
     )
+    p.add_argument(
+        "--store",
+        default=None,
+        help="share the eval with other runners through this store (postgresql://... or sqlite:///...)",
+    )
+    p.add_argument("--eval-id", default=None, help="the shared eval's name, the same on every runner")
+    p.add_argument(
+        "--lease",
+        type=float,
+        default=60.0,
+        help="seconds a dead runner's trials stay claimed before others take them (default 60)",
+    )
+    p.add_argument("--runner", default=None, help="this runner's name in the store (default host:pid:random)")
     p.set_defaults(func=run_command)
 
 
