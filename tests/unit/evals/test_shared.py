@@ -139,6 +139,29 @@ async def test_a_lapsed_claim_is_taken_over_and_its_late_result_dropped(
     assert (await _store_rows(url, "e"))[0]["record"]["error"] is None
 
 
+async def test_a_live_runner_keeps_trials_longer_than_its_lease(
+    tmp_path: Path, small_suite: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHARED_SUITE_DELAY", "0.8")  # each trial outlasts the 0.3 s lease
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    suite = small_suite.select(limit=4)
+    await asyncio.gather(
+        *(
+            run_eval(
+                suite,
+                EvalConfig(out=tmp_path / name, oracle=True, concurrency=2),
+                shared=SharedEval(url, "e", runner=name, lease_s=0.3),
+                progress=io.StringIO(),
+            )
+            for name in ("a", "b")
+        )
+    )
+    rows = await _store_rows(url, "e")
+    # The heartbeat renewed the leases: no trial was taken over from a live runner.
+    assert [r["attempts"] for r in rows] == [1, 1, 1, 1]
+    assert all(r["record"]["passed"] for r in rows)
+
+
 def sql_now() -> datetime:
     return datetime.now(UTC)
 

@@ -11,8 +11,6 @@ import os
 
 from evals import EnvSpec, GoldCall, StateEquals, Suite, Task, register_env
 
-DELAY_S = float(os.environ.get("SHARED_SUITE_DELAY", "0.3"))
-
 
 class Worker:
     """An environment whose one tool records the job it did, after a delay."""
@@ -22,7 +20,7 @@ class Worker:
 
     async def work(self, job: int) -> str:
         """Do job number `job`."""
-        await asyncio.sleep(DELAY_S)
+        await asyncio.sleep(float(os.environ.get("SHARED_SUITE_DELAY", "0.3")))
         self.done.append(job)
         return f"job {job} done"
 
