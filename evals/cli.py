@@ -5,7 +5,8 @@
     agents eval report DIR                        # summary.json, report.md, report.html from trials.jsonl
     agents eval SUITE --store URL --eval-id ID --base-url URL ...  # one of several runners of one eval
     agents eval report [DIR] --store URL --eval-id ID  # a shared eval's reports (DIR: runs/ID)
-    agents eval compare A B                       # what changed between two runs, task by task
+    agents eval compare A B [--all-tasks]         # what changed between two runs (--all-tasks: every task)
+    agents eval SUITE --agent module:factory ...  # another framework's agent (see evals.frameworks)
     agents eval list                              # the registered suites
 
 Also `python -m evals ...` with the same arguments.
@@ -83,6 +84,7 @@ async def _run(args: argparse.Namespace) -> int:
         model_name=model_name,
         base_urls=[] if args.oracle else list(args.base_url or ["http://127.0.0.1:8000/v1"]),
         tool_mode=args.tool_mode,
+        agent=args.agent,
     )
     shared = None
     if args.store or args.eval_id:
@@ -130,7 +132,7 @@ def run_command(args: argparse.Namespace) -> int:
         _print_summary(rebuild(out), out)
         return 0
     if command == "compare":
-        print(compare(Path(args.paths[0]), Path(args.paths[1])).markdown(), end="")
+        print(compare(Path(args.paths[0]), Path(args.paths[1])).markdown(all_tasks=args.all_tasks), end="")
         return 0
     if args.paths:
         raise ConfigError(f"Unexpected arguments after the suite name: {' '.join(args.paths)}.")
@@ -171,6 +173,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="how calls are asked for and read (default: the model profile's; grammar for Gemma 4)",
     )
     p.add_argument(
+        "--agent",
+        default=None,
+        help="run another framework's agent: module:factory (see evals.frameworks; "
+        "evals.adapters.builtin:factory is ours, evals.adapters.pydantic_ai:factory PydanticAI's)",
+    )
+    p.add_argument(
         "--store",
         default=None,
         help="share the eval with other runners through this store (postgresql://... or sqlite:///...)",
@@ -181,6 +189,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         type=float,
         default=60.0,
         help="seconds a dead runner's trials stay claimed before others take them (default 60)",
+    )
+    p.add_argument(
+        "--all-tasks",
+        action="store_true",
+        help="compare: every common task side by side, not only the changed",
     )
     p.add_argument("--runner", default=None, help="this runner's name in the store (default host:pid:random)")
     p.set_defaults(func=run_command)

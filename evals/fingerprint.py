@@ -36,6 +36,7 @@ CONFIG_FIELDS = (
     "seed",
     "tool_mode",
     "timeout_s",
+    "agent",
 )
 """The settings that must agree for a resume (see `EvalConfig`)."""
 

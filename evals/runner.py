@@ -28,6 +28,8 @@ from agents.models.base import Model, ModelSettings
 from agents.models.profiles import ToolMode
 from evals import prometheus
 from evals.fingerprint import differences, fingerprint, merged
+from evals.foreign_trial import run_foreign_trial
+from evals.frameworks import ModelEndpoint, load_factory
 from evals.metrics import summarize
 from evals.oracle import oracle_model
 from evals.pool import EndpointPool
@@ -56,6 +58,7 @@ class EvalConfig:
     model_name: str | None = None
     base_urls: list[str] = field(default_factory=list)
     tool_mode: ToolMode | None = None  # None: the model profile's default
+    agent: str | None = None  # `module:factory` of another framework's agent (evals.frameworks)
 
     def __post_init__(self) -> None:
         if self.k < 1 or self.concurrency < 1:
@@ -152,7 +155,12 @@ async def run_eval(
     settings = {**asdict(config), "profile": profile}
     now = fingerprint(suite, settings)
     stored = _resumable(out, now)
-    run_info = {"suite": suite.name, "model": config.model_name, "oracle": config.oracle}
+    run_info = {
+        "suite": suite.name,
+        "model": config.model_name,
+        "oracle": config.oracle,
+        "agent": config.agent,
+    }
     info: dict[str, Any] = {
         **run_info,
         "config": settings,
@@ -182,8 +190,15 @@ async def run_eval(
     started = time.monotonic()
     ran = 0
 
-    async def attempt(task: Task, trial: int) -> TrialRecord:
+    factory = load_factory(config.agent) if config.agent else None
+
+    async def run(task: Task, trial: int, setup: TrialSetup, endpoint: ModelEndpoint | None) -> TrialRecord:
         timeout = task.timeout_s if task.timeout_s is not None else config.timeout_s
+        if factory is None:
+            return await run_trial(task, trial, setup, timeout)
+        return await run_foreign_trial(task, trial, setup, factory, endpoint, timeout)
+
+    async def attempt(task: Task, trial: int) -> TrialRecord:
         if pool is None:
             assert model_factory is not None
             setup = TrialSetup(
@@ -191,8 +206,9 @@ async def run_eval(
                 config.settings(trial),
                 suite.instructions,
                 tool_mode=config.tool_mode,
+                agent_name=config.agent,
             )
-            return await run_trial(task, trial, setup, timeout)
+            return await run(task, trial, setup, None)
         with pool.lease() as model:
             setup = TrialSetup(
                 model,
@@ -201,8 +217,9 @@ async def run_eval(
                 endpoint=model.endpoint.label,
                 latencies=lambda: model.latencies,
                 tool_mode=config.tool_mode,
+                agent_name=config.agent,
             )
-            return await run_trial(task, trial, setup, timeout)
+            return await run(task, trial, setup, ModelEndpoint(model.endpoint.label, model.name))
 
     async def worker() -> None:
         nonlocal ran
