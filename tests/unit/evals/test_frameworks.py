@@ -254,3 +254,57 @@ async def test_compare_shows_two_frameworks_task_by_task(
     every = text.split("## Every common task")[1]
     rows = [line for line in every.splitlines() if line.startswith("| job_")]
     assert len(rows) == 6 and all(row.count("100.0%") == 2 for row in rows)
+
+
+PAI_PYTHON = Path(__file__).resolve().parents[3] / ".pydantic-ai" / "venv" / "bin" / "python"
+
+
+@pytest.mark.skipif(not PAI_PYTHON.exists(), reason="no .pydantic-ai/venv: run scripts/setup-pydantic-ai")
+@pytest.mark.parametrize("single", [False, True], ids=["conversation", "single-response"])
+async def test_pydantic_ai_under_the_harness(tmp_path: Path, job_server: JobServer, single: bool) -> None:
+    # PydanticAI lives in its own environment: the eval runs there, against this test's server.
+    agent = "evals.adapters.pydantic_ai:factory"
+    command = [str(PAI_PYTHON), "-m", "evals", str(DATA / "shared_suite.py"), "--agent", agent]
+    command += ["--base-url", job_server.url, "--model", "served", "-k", "2", "--out", str(tmp_path)]
+    env = {
+        "SHARED_SUITE_TASKS": "4",
+        "SHARED_SUITE_DELAY": "0",
+        "SHARED_SUITE_SINGLE": "1" if single else "0",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        *command,
+        cwd=DATA.parents[3],
+        env={**env, "PATH": "/usr/bin:/bin"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(proc.communicate(), timeout=300)
+    assert proc.returncode == 0, output.decode()[-3000:]
+    records = read_trials(tmp_path)
+    assert len(records) == 8 and all(r.passed and r.agent == agent for r in records)
+    # A single-response turn is one request whose call ran and was scored; otherwise the answer follows.
+    steps = 1 if single else 2
+    assert all(r.tool_calls == 1 and r.steps == steps and r.input_tokens == 10 * steps for r in records)
+    assert all(r.turns[0].output == (None if single else f"Job {r.task_id[4:]} is done.") for r in records)
+    # What PydanticAI sent: the task's schema for the tool, and each trial's own seed.
+    assert len(job_server.requests) == 8 * steps
+    assert (
+        job_server.requests[0]["tools"][0]["function"]["parameters"]["properties"]["job"]["type"] == "integer"
+    )
+    assert sorted({r.get("seed") for r in job_server.requests}) == [0, 1]
+
+
+async def test_our_adapter_ends_a_single_response_turn_after_its_calls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, job_server: JobServer
+) -> None:
+    monkeypatch.setenv("SHARED_SUITE_TASKS", "3")
+    monkeypatch.setenv("SHARED_SUITE_DELAY", "0")
+    monkeypatch.setenv("SHARED_SUITE_SINGLE", "1")
+    suite = load_suite(str(DATA / "shared_suite.py"))
+    block_model_requests(False)  # our client may talk to this local test server (the guard is back after)
+    model = OpenAIChatModel("served", base_url=job_server.url)
+    config = EvalConfig(out=tmp_path, agent=BUILTIN, model_name="served", base_urls=[job_server.url])
+    summary = await run_eval(suite, config, models=[model], progress=io.StringIO())
+    await model.aclose()
+    assert summary["success_rate"] == 1.0 and len(job_server.requests) == 3
+    assert all(r.steps == 1 and r.tool_calls == 1 and r.error is None for r in read_trials(tmp_path))

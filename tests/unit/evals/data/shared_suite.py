@@ -1,7 +1,8 @@
 """A suite for the shared-eval tests: each trial's one tool call takes a while (so a runner can be
 killed with trials in flight), and its check says whether that call really ran.
 
-SHARED_SUITE_TASKS (default 60) tasks; SHARED_SUITE_DELAY seconds per call (default 0.3).
+SHARED_SUITE_TASKS (default 60) tasks; SHARED_SUITE_DELAY seconds per call (default 0.3);
+SHARED_SUITE_SINGLE=1 makes each task single-response (its one response's calls are scored).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ SUITE = Suite(
             prompt=f"Do job {i}.",
             gold=[GoldCall(name="work", arguments={"job": i})],
             checks=[StateEquals(path=["done"], expected=[i])],
+            single_response=os.environ.get("SHARED_SUITE_SINGLE") == "1",
         )
         for i in range(int(os.environ.get("SHARED_SUITE_TASKS", "60")))
     ],
