@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -160,6 +161,40 @@ async def test_a_live_runner_keeps_trials_longer_than_its_lease(
     # The heartbeat renewed the leases: no trial was taken over from a live runner.
     assert [r["attempts"] for r in rows] == [1, 1, 1, 1]
     assert all(r["record"]["passed"] for r in rows)
+
+
+async def test_postgresql_claims_skip_the_rows_another_claim_holds(
+    postgres_url: str, small_suite: Any
+) -> None:
+    keys = [(t.id, 0) for t in small_suite.tasks]
+    async with Store.open(postgres_url) as store:
+        await store.transact(sql.open_eval, "e", {"tasks": []}, keys, sql_now(), write=True)
+    locked, release, ended = threading.Event(), threading.Event(), threading.Event()
+    held: list[tuple[str, int]] = []
+
+    def claim_and_hold(conn: Connection) -> None:
+        held.extend(sql.claim(conn, "e", "slow", 60, 1, sql_now()))
+        locked.set()
+        release.wait(10)  # the transaction, and its row lock, stay open until the test says
+        ended.set()
+
+    async def holder() -> None:
+        async with Store.open(postgres_url) as store:
+            await store.transact(claim_and_hold, write=True)
+
+    thread = threading.Thread(target=asyncio.run, args=(holder(),))
+    thread.start()
+    try:
+        assert await asyncio.to_thread(locked.wait, 30)
+        async with Store.open(postgres_url) as store:
+            got = await store.transact(sql.claim, "e", "fast", 60, 1, sql_now(), write=True)
+            # Taken while the first claim's transaction was still open: it skipped that row, never waited.
+            assert not ended.is_set() and held == keys[:1] and got == keys[1:2]
+    finally:
+        release.set()
+        thread.join(30)
+    rows = {(r["task_id"], r["trial"]): r["owner"] for r in await _store_rows(postgres_url, "e")}
+    assert rows[keys[0]] == "slow" and rows[keys[1]] == "fast"
 
 
 def sql_now() -> datetime:
