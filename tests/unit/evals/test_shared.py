@@ -301,3 +301,14 @@ async def test_four_runners_one_killed_every_trial_counted_once(
     summary = json.loads((report / "summary.json").read_text())
     assert summary["trials"] == tasks and summary["suite"] == "shared"
     assert (report / "report.html").exists()
+
+
+def test_the_command_line_asks_for_both_store_and_eval_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert main(["multistep", "--oracle", "--store", url, "--out", str(tmp_path / "a")]) == 1
+    assert "needs both --store URL and --eval-id ID" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "r"), "--store", url, "--eval-id", "nope"]) == 1
+    assert "No eval 'nope'" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
