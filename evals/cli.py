@@ -72,6 +72,8 @@ async def _run(args: argparse.Namespace) -> int:
     models: list[Model] = [] if args.oracle else await _models(args)
     model_name = None if args.oracle else models[0].name
     out = Path(args.out) if args.out else _default_out(suite.name, model_name, args.oracle)
+    if args.eval_id and not args.out:  # a shared eval's reports: the same folder as `eval report`'s default
+        out = Path("runs") / re.sub(r"[^A-Za-z0-9_.-]+", "_", args.eval_id)
     config = EvalConfig(
         out=out,
         k=args.k,
@@ -158,7 +160,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--profile", default=None, help="model family profile (default: from the model name)")
     p.add_argument("-k", type=int, default=1, help="trials per task (default 1)")
     p.add_argument("--concurrency", type=int, default=8, help="trials in flight (default 8)")
-    p.add_argument("--out", default=None, help="run directory (default runs/SUITE-MODEL); re-running resumes")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="run directory (default runs/SUITE-MODEL, or runs/EVAL_ID); re-running resumes",
+    )
     p.add_argument("--oracle", action="store_true", help="replay the gold answers instead of asking a model")
     p.add_argument("--limit", type=int, default=None, help="only the first N tasks")
     p.add_argument("--tags", nargs="+", default=None, help="only tasks with any of these tags")
