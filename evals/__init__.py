@@ -19,15 +19,18 @@ from evals.checks import (
     StatePredicate,
 )
 from evals.envs import make_env, register_env
+from evals.frameworks import AgentSetup, HarnessTool, ModelEndpoint, TurnAgent, TurnResult
 from evals.matching import CallPattern
 from evals.metrics import pass_at_k, pass_hat_k, summarize, wilson_interval
 from evals.reports import compare, rebuild
 from evals.runner import EvalConfig, run_eval
+from evals.shared import SharedEval
 from evals.suites import available_suites, load_suite, register_suite, register_suite_family
 from evals.tasks import EnvSpec, GoldCall, Suite, Task, Turn
 from evals.trace import CallRecord, Outcome, TrialRecord, Verdict
 
 __all__ = [
+    "AgentSetup",
     "CallPattern",
     "CallRecord",
     "Check",
@@ -36,17 +39,22 @@ __all__ = [
     "EvalConfig",
     "ForbiddenCalls",
     "GoldCall",
+    "HarnessTool",
+    "ModelEndpoint",
     "NoCall",
     "Outcome",
     "OutputMatches",
     "OutputPredicate",
     "RequiredCalls",
+    "SharedEval",
     "StateEquals",
     "StatePredicate",
     "Suite",
     "Task",
     "TrialRecord",
     "Turn",
+    "TurnAgent",
+    "TurnResult",
     "Verdict",
     "available_suites",
     "compare",

@@ -4,7 +4,10 @@
     agents eval SUITE --oracle --out DIR          # replay the gold answers; no server needed
     agents eval SUITE --strategy plan ...         # the agent plans, then executes (default: react)
     agents eval report DIR                        # summary.json, report.md, report.html from trials.jsonl
-    agents eval compare A B                       # two runs side by side (e.g. react vs plan), task by task
+    agents eval SUITE --store URL --eval-id ID --base-url URL ...  # one of several runners of one eval
+    agents eval report [DIR] --store URL --eval-id ID  # a shared eval's reports (DIR: runs/ID)
+    agents eval compare A B [--all-tasks]         # two runs side by side (e.g. react vs plan), task by task
+    agents eval SUITE --agent module:factory ...  # another framework's agent (see evals.frameworks)
     agents eval list                              # the registered suites
 
 Also `python -m evals ...` with the same arguments.
@@ -27,6 +30,7 @@ from agents.tool_modes import TOOL_MODES
 from evals.reports import compare, rebuild
 from evals.reports.markdown import headline
 from evals.runner import EvalConfig, run_eval
+from evals.shared import SharedEval, export_eval
 from evals.strategy import STRATEGIES
 from evals.suites import available_suites, describe_suite, load_suite
 from tools.errors import ConfigError
@@ -71,6 +75,8 @@ async def _run(args: argparse.Namespace) -> int:
     models: list[Model] = [] if args.oracle else await _models(args)
     model_name = None if args.oracle else models[0].name
     out = Path(args.out) if args.out else _default_out(suite.name, model_name, args.oracle, args.strategy)
+    if args.eval_id and not args.out:  # a shared eval's reports: the same folder as `eval report`'s default
+        out = Path("runs") / re.sub(r"[^A-Za-z0-9_.-]+", "_", args.eval_id)
     config = EvalConfig(
         out=out,
         k=args.k,
@@ -84,9 +90,19 @@ async def _run(args: argparse.Namespace) -> int:
         base_urls=[] if args.oracle else list(args.base_url or ["http://127.0.0.1:8000/v1"]),
         tool_mode=args.tool_mode,
         strategy=args.strategy,
+        agent=args.agent,
     )
+    shared = None
+    if args.store or args.eval_id:
+        if not (args.store and args.eval_id):
+            raise ConfigError(
+                "A shared eval needs both --store URL and --eval-id ID (the same on every runner)."
+            )
+        shared = SharedEval(args.store, args.eval_id, lease_s=args.lease)
+        if args.runner:
+            shared.runner = args.runner
     try:
-        summary = await run_eval(suite, config, models=models)
+        summary = await run_eval(suite, config, models=models, shared=shared)
     finally:
         for m in models:
             if isinstance(m, OpenAIChatModel):
@@ -95,9 +111,23 @@ async def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shared_report(args: argparse.Namespace) -> int:
+    """`eval report [DIR] --store URL --eval-id ID`: the shared eval copied into DIR, then reported."""
+    if not (args.store and args.eval_id) or len(args.paths) > 1:
+        raise ConfigError(
+            "`eval report [DIR] --store URL --eval-id ID` takes both options and at most one DIR."
+        )
+    out = Path(args.paths[0]) if args.paths else Path("runs") / re.sub(r"[^A-Za-z0-9_.-]+", "_", args.eval_id)
+    asyncio.run(export_eval(args.store, args.eval_id, out))
+    _print_summary(rebuild(out), out)
+    return 0
+
+
 def run_command(args: argparse.Namespace) -> int:
     """The `eval` command's handler (`args.func`)."""
     command = args.suite
+    if command == "report" and (args.store or args.eval_id):
+        return _shared_report(args)
     if command in _COMMANDS and len(args.paths) != _COMMANDS[command]:
         raise ConfigError(f"`eval {command}` takes {_COMMANDS[command]} directories, got {len(args.paths)}.")
     if command == "list":
@@ -108,7 +138,7 @@ def run_command(args: argparse.Namespace) -> int:
         _print_summary(rebuild(out), out)
         return 0
     if command == "compare":
-        print(compare(Path(args.paths[0]), Path(args.paths[1])).markdown(), end="")
+        print(compare(Path(args.paths[0]), Path(args.paths[1])).markdown(all_tasks=args.all_tasks), end="")
         return 0
     if args.paths:
         raise ConfigError(f"Unexpected arguments after the suite name: {' '.join(args.paths)}.")
@@ -134,7 +164,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--profile", default=None, help="model family profile (default: from the model name)")
     p.add_argument("-k", type=int, default=1, help="trials per task (default 1)")
     p.add_argument("--concurrency", type=int, default=8, help="trials in flight (default 8)")
-    p.add_argument("--out", default=None, help="run directory (default runs/SUITE-MODEL); re-running resumes")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="run directory (default runs/SUITE-MODEL, or runs/EVAL_ID); re-running resumes",
+    )
     p.add_argument("--oracle", action="store_true", help="replay the gold answers instead of asking a model")
     p.add_argument("--limit", type=int, default=None, help="only the first N tasks")
     p.add_argument("--tags", nargs="+", default=None, help="only tasks with any of these tags")
@@ -154,6 +188,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default="react",
         help="react: call by call (the step loop); plan: plan the calls first, then execute (default react)",
     )
+    p.add_argument(
+        "--agent",
+        default=None,
+        help="run another framework's agent: module:factory (see evals.frameworks; "
+        "evals.adapters.builtin:factory is ours, evals.adapters.pydantic_ai:factory PydanticAI's)",
+    )
+    p.add_argument(
+        "--store",
+        default=None,
+        help="share the eval with other runners through this store (postgresql://... or sqlite:///...)",
+    )
+    p.add_argument("--eval-id", default=None, help="the shared eval's name, the same on every runner")
+    p.add_argument(
+        "--lease",
+        type=float,
+        default=60.0,
+        help="seconds a dead runner's trials stay claimed before others take them (default 60)",
+    )
+    p.add_argument(
+        "--all-tasks",
+        action="store_true",
+        help="compare: every common task side by side, not only the changed",
+    )
+    p.add_argument("--runner", default=None, help="this runner's name in the store (default host:pid:random)")
     p.set_defaults(func=run_command)
 
 

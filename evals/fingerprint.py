@@ -37,6 +37,7 @@ CONFIG_FIELDS = (
     "tool_mode",
     "timeout_s",
     "strategy",
+    "agent",
 )
 """The settings that must agree for a resume (see `EvalConfig`)."""
 _UNSTORED = {"strategy": "react"}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,11 +28,14 @@ from agents.models.base import Model, ModelSettings
 from agents.models.profiles import ToolMode
 from evals import prometheus
 from evals.fingerprint import differences, fingerprint, merged
+from evals.foreign_trial import run_foreign_trial
+from evals.frameworks import ModelEndpoint, load_factory
 from evals.metrics import summarize
 from evals.oracle import oracle_model
 from evals.pool import EndpointPool
 from evals.progress import Progress
 from evals.reports import write_reports
+from evals.shared import SharedEval, StoreLedger, write_run_dir
 from evals.store import RUN, SUMMARY, TRIALS, TrialWriter, read_json, read_trials, write_json
 from evals.strategy import Strategy, check_strategy
 from evals.tasks import Suite, Task
@@ -56,9 +60,15 @@ class EvalConfig:
     base_urls: list[str] = field(default_factory=list)
     tool_mode: ToolMode | None = None  # None: the model profile's default
     strategy: Strategy = "react"  # or "plan": the agent plans and executes (evals.strategy)
+    agent: str | None = None  # `module:factory` of another framework's agent (evals.frameworks)
 
     def __post_init__(self) -> None:
         check_strategy(self.strategy)
+        if self.agent is not None and self.strategy != "react":
+            raise ConfigError(
+                f"--strategy {self.strategy} plans with our agent's Planner; an --agent of another "
+                "framework runs the way it was built. Drop one of the two."
+            )
         if self.k < 1 or self.concurrency < 1:
             raise ConfigError(
                 f"k and concurrency must be at least 1 (got k={self.k}, concurrency={self.concurrency})."
@@ -109,6 +119,24 @@ def _first(group: BaseExceptionGroup[Any]) -> BaseException:
 ModelFactory = Callable[[Task, int], Model]
 
 
+class _FolderLedger:
+    """The trials left to run in a run directory; each result appended to its `trials.jsonl`."""
+
+    def __init__(self, out: Path, todo: list[tuple[str, int]]) -> None:
+        self._todo = deque(todo)
+        self._writer = TrialWriter(out)
+
+    async def next(self) -> tuple[str, int] | None:
+        return self._todo.popleft() if self._todo else None
+
+    async def record(self, record: TrialRecord) -> bool:
+        self._writer.write(record)
+        return True
+
+    def close(self) -> None:
+        self._writer.close()
+
+
 async def run_eval(
     suite: Suite,
     config: EvalConfig,
@@ -116,11 +144,14 @@ async def run_eval(
     models: Sequence[Model] = (),
     model_factory: ModelFactory | None = None,
     progress: TextIO | None = None,
+    shared: SharedEval | None = None,
 ) -> dict[str, Any]:
     """Run (or finish) an eval of `suite`; returns the summary also written to `OUT/summary.json`.
 
     The model of each trial comes from `model_factory(task, trial)` when given (the oracle
-    uses this), else from the pool of `models`, one per endpoint.
+    uses this), else from the pool of `models`, one per endpoint. With `shared`, this process is
+    one of several runners of one eval kept in a store (`evals.shared`): it claims trials there
+    until the whole eval is done, and `OUT` gets the whole eval's trials and reports.
     """
     out = config.out
     if config.oracle and model_factory is None:
@@ -130,27 +161,53 @@ async def run_eval(
     out.mkdir(parents=True, exist_ok=True)
     profile = models[0].profile.family if models and model_factory is None else None
     settings = {**asdict(config), "profile": profile}
-    stored = _resumable(out, fingerprint(suite, settings))
-    run_info = {"suite": suite.name, "model": config.model_name, "oracle": config.oracle}
-    run_info["strategy"] = config.strategy
-    write_json(
-        out / RUN,
-        {**run_info, "config": settings, "tasks": [t.id for t in suite.tasks], "fingerprint": stored},
-    )
+    now = fingerprint(suite, settings)
+    stored = _resumable(out, now)
+    run_info = {
+        "suite": suite.name,
+        "model": config.model_name,
+        "oracle": config.oracle,
+        "strategy": config.strategy,
+        "agent": config.agent,
+    }
+    info: dict[str, Any] = {
+        **run_info,
+        "config": settings,
+        "tasks": [t.id for t in suite.tasks],
+        "fingerprint": stored,
+    }
+    keys = [(t.id, i) for t in suite.tasks for i in range(config.k)]
 
-    done = {r.key for r in read_trials(out) if not r.infra_error}
-    todo = [(t, i) for t in suite.tasks for i in range(config.k) if (t.id, i) not in done]
+    ledger: _FolderLedger | StoreLedger
+    if shared is None:
+        write_json(out / RUN, info)
+        done = {r.key for r in read_trials(out) if not r.infra_error}
+        todo = [key for key in keys if key not in done]
+        ledger = _FolderLedger(out, todo)
+        workers, total = min(config.concurrency, len(todo)), len(todo)
+    else:
+        info = {**info, "k": config.k, "fingerprint": now, "eval_id": shared.eval_id}
+        ledger = await StoreLedger.open(shared, info, keys)
+        workers, total = config.concurrency, (await ledger.left()).total
+
+    tasks = {t.id: t for t in suite.tasks}
     pool = EndpointPool(models, labels=config.base_urls or None) if models and model_factory is None else None
     base_urls = config.base_urls if pool is not None else []
     before = [await prometheus.scrape(url) for url in base_urls]
 
-    bar = Progress(f"eval {suite.name}", len(todo), progress)
-    writer = TrialWriter(out)
-    gate = asyncio.Semaphore(config.concurrency)
+    bar = Progress(f"eval {suite.name}", total, progress)
     started = time.monotonic()
+    ran = 0
+
+    factory = load_factory(config.agent) if config.agent else None
+
+    async def run(task: Task, trial: int, setup: TrialSetup, endpoint: ModelEndpoint | None) -> TrialRecord:
+        timeout = task.timeout_s if task.timeout_s is not None else config.timeout_s
+        if factory is None:
+            return await run_trial(task, trial, setup, timeout)
+        return await run_foreign_trial(task, trial, setup, factory, endpoint, timeout)
 
     async def attempt(task: Task, trial: int) -> TrialRecord:
-        timeout = task.timeout_s if task.timeout_s is not None else config.timeout_s
         if pool is None:
             assert model_factory is not None
             setup = TrialSetup(
@@ -159,8 +216,9 @@ async def run_eval(
                 suite.instructions,
                 tool_mode=config.tool_mode,
                 strategy=config.strategy,
+                agent_name=config.agent,
             )
-            return await run_trial(task, trial, setup, timeout)
+            return await run(task, trial, setup, None)
         with pool.lease() as model:
             setup = TrialSetup(
                 model,
@@ -170,11 +228,14 @@ async def run_eval(
                 latencies=lambda: model.latencies,
                 tool_mode=config.tool_mode,
                 strategy=config.strategy,
+                agent_name=config.agent,
             )
-            return await run_trial(task, trial, setup, timeout)
+            return await run(task, trial, setup, ModelEndpoint(model.endpoint.label, model.name))
 
-    async def one(task: Task, trial: int) -> None:
-        async with gate:
+    async def worker() -> None:
+        nonlocal ran
+        while (key := await ledger.next()) is not None:
+            task, trial = tasks[key[0]], key[1]
             try:
                 record = await attempt(task, trial)
             except ConfigError:
@@ -183,20 +244,31 @@ async def run_eval(
                 record = crashed_record(
                     task, trial, e, seed=config.settings(trial).seed, model=config.model_name
                 )
-        writer.write(record)
-        bar.update(record)
+            if await ledger.record(record):
+                ran += 1
+                bar.update(record)
 
+    heartbeat = asyncio.create_task(ledger.heartbeat()) if isinstance(ledger, StoreLedger) else None
+    finished = False
     try:
         async with asyncio.TaskGroup() as group:
-            for task, trial in todo:
-                group.create_task(one(task, trial))
+            for _ in range(workers):
+                group.create_task(worker())
+        finished = True
     except ExceptionGroup as failed:
         # Trials record their own failures, so what gets here stopped the run on purpose (a
         # ConfigError): raise it alone, for a one-line message instead of a group's traceback.
         raise _first(failed) from None
     finally:
-        writer.close()
+        if heartbeat is not None:
+            heartbeat.cancel()
         bar.finish()
+        if isinstance(ledger, StoreLedger):
+            if finished:
+                write_run_dir(out, info, await ledger.records())
+            await ledger.close(release=not finished)
+        else:
+            ledger.close()
 
     after = [await prometheus.scrape(url) for url in base_urls]
     ids = {t.id for t in suite.tasks}
@@ -206,7 +278,7 @@ async def run_eval(
         "k": config.k,
         **summarize(records),
         "prefix_cache_hit_rate": prometheus.hit_rate(before, after) if base_urls else None,
-        "trials_run_now": len(todo),
+        "trials_run_now": ran,
         "wall_s": time.monotonic() - started,
     }
     write_json(out / SUMMARY, summary)

@@ -71,6 +71,8 @@ class TrialRecord(BaseModel):
     request_latencies: list[float] = Field(default_factory=list)
     endpoint: str | None = None
     model: str | None = None
+    runner: str | None = None  # the runner process of a shared eval that ran it (None: a folder run)
+    agent: str | None = None  # the agent factory (`module:factory`) when not the built-in agent
     final_state: Any = None
 
     @property

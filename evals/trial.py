@@ -148,6 +148,7 @@ class TrialSetup:
     tool_mode: ToolMode | None = None
     tracing: Tracing | None = None
     strategy: Strategy = "react"
+    agent_name: str | None = None  # `module:factory` of another framework's agent (evals.foreign_trial)
 
 
 async def run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float | None = None) -> TrialRecord:
@@ -192,7 +193,8 @@ def _error_of(record: TrialRecord) -> dict[str, str]:
     return {"error.type": record.error_type} if record.error_type else {}
 
 
-def _error_line(error: BaseException) -> str:
+def error_line(error: BaseException) -> str:
+    """`Class: message` (or the class alone) of an error, as a trial record shows it."""
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
@@ -213,7 +215,7 @@ def crashed_record(
         seed=seed,
         tags=task.tags,
         passed=False,
-        error=_error_line(error),
+        error=error_line(error),
         error_type=type(error).__name__,
         infra_error=is_infra_error(error),
         latency_s=latency_s,
@@ -252,7 +254,7 @@ async def _run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float
             error = e
             ran_out = limit.expired()
             record.error = (
-                f"TimeoutError: the trial ran past its {timeout_s:g} s limit" if ran_out else _error_line(e)
+                f"TimeoutError: the trial ran past its {timeout_s:g} s limit" if ran_out else error_line(e)
             )
         except ConfigError:
             raise
@@ -261,7 +263,7 @@ async def _run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float
             ended = task.single_response and isinstance(e, UsageLimitExceeded) and e.limit == "max_steps"
             if not ended:
                 error = e
-                record.error = _error_line(e)
+                record.error = error_line(e)
             trace = trace_of(e)
             events = trace.events if trace else []
             record.messages = _dump(trace.messages[len(history or []) :] if trace else [])
@@ -270,7 +272,7 @@ async def _run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float
                 history = trace.messages
         except Exception as e:  # whatever escaped the agent (a bug, a tool's or model's crash)
             error = e
-            record.error = _error_line(e)
+            record.error = error_line(e)
         else:
             events = result.events
             history = result.messages

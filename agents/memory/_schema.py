@@ -12,8 +12,11 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -27,12 +30,16 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "EVAL_RUNS",
+    "EVAL_TRIALS",
     "MEMORIES",
     "MESSAGES",
     "RUNS",
     "RUN_EVENTS",
     "SESSIONS",
     "Base",
+    "EvalRunRow",
+    "EvalTrialRow",
     "MemoryRow",
     "MessageRow",
     "RunEventRow",
@@ -164,3 +171,39 @@ class MemoryRow(Base):
 
 
 MEMORIES = _table(MemoryRow)
+
+
+class EvalRunRow(Base):
+    """One eval shared by several runner processes (revision 0003): what `run.json` holds for a
+    run in a directory (suite, model, settings, task ids, fingerprint), as `info`. The `evals`
+    package reads and writes these tables; the store only keeps them in its one schema."""
+
+    __tablename__ = "eval_runs"
+    id: Mapped[str] = mapped_column(primary_key=True)
+    suite: Mapped[str]
+    info: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class EvalTrialRow(Base):
+    """One trial of a shared eval: pending, claimed by `owner` until `lease_until` (seconds since
+    the epoch, by the database's clock on PostgreSQL), or done with its `record` (a TrialRecord)."""
+
+    __tablename__ = "eval_trials"
+    eval_id: Mapped[str] = mapped_column(ForeignKey("eval_runs.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(primary_key=True)
+    trial: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    position: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str | None]
+    lease_until: Mapped[float | None] = mapped_column(Float)
+    attempts: Mapped[int]
+    infra_error: Mapped[bool] = mapped_column(Boolean)
+    record: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
+    updated_at: Mapped[datetime]
+    # Claims scan one eval's claimable trials in suite order.
+    __table_args__ = (Index("ix_eval_trials_claim", "eval_id", "status", "position"),)
+
+
+EVAL_RUNS = _table(EvalRunRow)
+EVAL_TRIALS = _table(EvalTrialRow)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import Coroutine, Generator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -36,6 +36,8 @@ from agents.memory.records import (
 from agents.messages import Message, ToolResultMessage
 
 __all__ = ["Store"]
+
+T = TypeVar("T")
 
 
 def _now() -> datetime:
@@ -188,6 +190,17 @@ class Store:
     async def decide(self, run_id: str, call_id: str, decision: Decision) -> None:
         """Approve, edit or deny a call a waiting run is waiting on (once per call)."""
         await self._backend.write(_runs.decide, run_id, call_id, decision.to_json(), _now())
+
+    # other packages' tables
+
+    async def transact(self, fn: Callable[..., T], *args: Any, write: bool = False) -> T:
+        """Run `fn(connection, *args)`, a sync function of a SQLAlchemy `Connection`, as one
+        transaction (BEGIN IMMEDIATE on SQLite when `write`). For packages that keep their own
+        tables in the store's schema (the `evals` package's shared evals), so that they share its
+        engine, its worker thread and its errors (`StoreUnavailable` when the database is gone)."""
+        if write:
+            return await self._backend.write(fn, *args)
+        return await self._backend.read(fn, *args)
 
 
 class _Opening:

@@ -14,7 +14,17 @@ from evals.store import RUN, SUMMARY, read_json, read_trials, write_json
 from evals.trace import TrialRecord
 
 # Fields of a summary that only the run itself can know (the trials do not hold them).
-_RUN_ONLY = ("suite", "model", "oracle", "strategy", "k", "prefix_cache_hit_rate", "trials_run_now", "wall_s")
+_RUN_ONLY = (
+    "suite",
+    "model",
+    "oracle",
+    "strategy",
+    "agent",
+    "k",
+    "prefix_cache_hit_rate",
+    "trials_run_now",
+    "wall_s",
+)
 
 
 def write_reports(out: Path, summary: dict[str, Any], records: Sequence[TrialRecord]) -> None:

@@ -56,9 +56,26 @@ class TaskChange:
         return "better" if self.b > self.a else "worse"
 
 
+@dataclass(frozen=True)
+class TaskRow:
+    """One common task side by side: success rate, model requests and tool calls per trial."""
+
+    task: str
+    a: float
+    b: float
+    steps_a: float
+    steps_b: float
+    calls_a: float
+    calls_b: float
+
+
 @dataclass
 class Comparison:
-    """Headline metrics of A and B over their common tasks, and the tasks whose success rate changed."""
+    """Headline metrics of A and B over their common tasks, and the tasks whose success rate changed.
+
+    `labels` say what ran on each side (model, agent framework); `tasks` holds every common
+    task side by side, shown when `markdown(all_tasks=True)`.
+    """
 
     a: str
     b: str
@@ -67,6 +84,8 @@ class Comparison:
     same: int = 0
     only_a: list[str] = field(default_factory=list)
     only_b: list[str] = field(default_factory=list)
+    labels: tuple[str, str] = ("", "")
+    tasks: list[TaskRow] = field(default_factory=list)
 
     @property
     def common(self) -> int:
@@ -87,8 +106,10 @@ class Comparison:
             "whole runs)."
         )
 
-    def markdown(self) -> str:
+    def markdown(self, *, all_tasks: bool = False) -> str:
         lines = [f"# Compare {self.a} (A) → {self.b} (B)", ""]
+        if any(self.labels):
+            lines += [f"- A: {self.labels[0]}", f"- B: {self.labels[1]}", ""]
         warning = self.warning()
         if warning:
             lines += [f"> {warning}", ""]
@@ -99,6 +120,8 @@ class Comparison:
             f"{len(self.changed)} of {self.common} common tasks changed, {self.same} unchanged.",
             "",
         ]
+        if all_tasks:
+            lines += self._all_tasks()
         if not self.changed:
             return "\n".join(lines) + "\n"
         lines += [
@@ -118,6 +141,29 @@ class Comparison:
                 lines += [f"- {label} {failure}" for failure in failures]
             lines.append("")
         return "\n".join(lines)
+
+    def _all_tasks(self) -> list[str]:
+        lines = [
+            "## Every common task",
+            "",
+            "| task | A | B | A steps | B steps | A calls | B calls |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for t in self.tasks:
+            lines.append(
+                f"| {_cell(t.task)} | {fmt(t.a, '%')} | {fmt(t.b, '%')} | {t.steps_a:.1f} | {t.steps_b:.1f} "
+                f"| {t.calls_a:.1f} | {t.calls_b:.1f} |"
+            )
+        return [*lines, ""]
+
+
+def _label(summary: dict[str, Any]) -> str:
+    model = "oracle" if summary.get("oracle") else summary.get("model") or "unknown model"
+    return f"model {model}, agent {summary.get('agent') or 'built-in'}"
+
+
+def _mean(values: list[int]) -> float:
+    return sum(values) / len(values)
 
 
 def _cell(text: str) -> str:
@@ -151,7 +197,7 @@ def compare(a: Path, b: Path) -> Comparison:
     ra = [r for r in read_trials(a) if not r.infra_error]
     rb = [r for r in read_trials(b) if not r.infra_error]
     ta, tb = by_task(ra), by_task(rb)
-    result = Comparison(str(a), str(b))
+    result = Comparison(str(a), str(b), labels=(_label(sa), _label(sb)))
     result.only_a, result.only_b = sorted(set(ta) - set(tb)), sorted(set(tb) - set(ta))
     if result.only_a or result.only_b:
         common = set(ta) & set(tb)
@@ -165,6 +211,17 @@ def compare(a: Path, b: Path) -> Comparison:
     ]
     for task in sorted(set(ta) & set(tb)):
         rate_a, rate_b = _rate(ta[task]), _rate(tb[task])
+        result.tasks.append(
+            TaskRow(
+                task,
+                rate_a,
+                rate_b,
+                _mean([r.steps for r in ta[task]]),
+                _mean([r.steps for r in tb[task]]),
+                _mean([r.tool_calls for r in ta[task]]),
+                _mean([r.tool_calls for r in tb[task]]),
+            )
+        )
         if rate_a == rate_b:
             result.same += 1
             continue
