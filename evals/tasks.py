@@ -76,6 +76,8 @@ class Task(BaseModel):
     timeout_s: float | None = None
     tags: list[str] = Field(default_factory=list)
     instructions: str | None = None
+    history: list[dict[str, str]] = Field(default_factory=list)
+    """Chat messages before the first turn (`{"role": "user" | "assistant", "content": ...}`)."""
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")

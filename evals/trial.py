@@ -20,7 +20,7 @@ from agents.errors import (
     trace_of,
 )
 from agents.events import Event, OutputRetry, ToolCallFinished, ToolCallStarted
-from agents.messages import Message
+from agents.messages import AssistantMessage, Message, UserMessage
 from agents.models.base import Model, ModelSettings
 from agents.models.profiles import ToolMode
 from agents.usage import RunUsage
@@ -203,6 +203,22 @@ def crashed_record(
     )
 
 
+def _prelude(task: Task) -> list[Message]:
+    """The task's earlier exchange, as the messages the first turn follows."""
+    messages: list[Message] = []
+    for item in task.history:
+        role, content = item.get("role"), item.get("content", "")
+        if role == "user":
+            messages.append(UserMessage(content=content))
+        elif role == "assistant":
+            messages.append(AssistantMessage(text=content))
+        else:
+            raise ConfigError(
+                f"Task {task.id!r}: a history message has role {role!r}; expected 'user' or 'assistant'."
+            )
+    return messages
+
+
 async def _run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float | None) -> TrialRecord:
     env, snapshot = make_env(task.env) if task.env is not None else (None, None)
     agent = Agent(
@@ -218,12 +234,15 @@ async def _run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float
     turns: list[TurnRecord] = []
     verdicts: list[Verdict] = []
     tally = _Tally()
-    history: list[Message] | None = None
+    history: list[Message] | None = _prelude(task) or None
     error: BaseException | None = None
     for index, turn in enumerate(task.turns):
         record = TurnRecord(user=turn.user)
         turns.append(record)
         events: Sequence[Event] = []
+        begin = getattr(env, "_begin_turn", None)
+        if callable(begin):  # an environment that changes between turns (BFCL reveals functions)
+            begin(index)
         try:
             async with asyncio.timeout_at(deadline) as limit:
                 result = await agent.run(turn.user, deps=env, message_history=history)

@@ -25,6 +25,7 @@ class Official:
     ast_checker: Any
     multi_turn_checker: Any
     python: Any  # Language.PYTHON
+    languages: dict[str, Any]  # our language name -> the package's Language member
 
 
 def load_official() -> Official:
@@ -44,4 +45,9 @@ def load_official() -> Official:
             sys.modules[_MODEL_CONFIG] = saved
     multi = importlib.import_module("bfcl_eval.eval_checker.multi_turn_eval.multi_turn_checker")
     enums = importlib.import_module("bfcl_eval.constants.enums")
-    return Official(ast_module.ast_checker, multi.multi_turn_checker, enums.Language.PYTHON)
+    languages = {
+        "python": enums.Language.PYTHON,
+        "java": enums.Language.JAVA,
+        "javascript": enums.Language.JAVASCRIPT,
+    }
+    return Official(ast_module.ast_checker, multi.multi_turn_checker, enums.Language.PYTHON, languages)
