@@ -122,3 +122,19 @@ def type_converter(language: str) -> Any:
     _known_language(language)
     module, name = _CONVERTERS[language]
     return getattr(_import(module), name)
+
+
+_CSV_COLUMNS = {
+    "data_overall.csv": "COLUMNS_OVERALL",
+    "data_non_live.csv": "COLUMNS_NON_LIVE",
+    "data_live.csv": "COLUMNS_LIVE",
+    "data_multi_turn.csv": "COLUMNS_MULTI_TURN",
+    "data_agentic.csv": "COLUMNS_AGENTIC",
+}
+
+
+@cache
+def column_headers() -> dict[str, list[str]]:
+    """The header of each of BFCL's score CSVs, by file name (from `bfcl_eval.constants.column_headers`)."""
+    module = _import("bfcl_eval.constants.column_headers")
+    return {name: list(getattr(module, attr)) for name, attr in _CSV_COLUMNS.items()}

@@ -72,11 +72,13 @@ def _trial(record: TrialRecord) -> str:
     )
 
 
-def html(summary: dict[str, Any], records: Sequence[TrialRecord]) -> str:
+def html(summary: dict[str, Any], records: Sequence[TrialRecord], section: str = "") -> str:
+    """The run's self-contained HTML report; `section` (HTML) goes right after the headline table."""
     title = f"Eval report: {summary.get('suite')}"
     parts = [f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(title)}</title>']
     parts.append(f"<style>{_CSS}</style></head><body><h1>{escape(title)}</h1>")
     parts.append(_table([(escape(k), escape(v)) for k, v in headline(summary)], ("metric", "value")))
+    parts.append(section)
 
     tags = summary.get("by_tag", {})
     rows = task_rows(records)

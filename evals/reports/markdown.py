@@ -126,9 +126,12 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(summary: dict[str, Any], records: Sequence[TrialRecord]) -> str:
+def markdown(summary: dict[str, Any], records: Sequence[TrialRecord], section: str = "") -> str:
+    """The run's Markdown report; `section` (Markdown) goes right after the headline table."""
     lines = [f"# Eval report: {summary.get('suite')}", "", "| metric | value |", "| --- | --- |"]
     lines += [f"| {_cell(k)} | {_cell(v)} |" for k, v in headline(summary)]
+    if section:
+        lines += ["", section.rstrip("\n")]
     if summary.get("by_tag"):
         lines += [
             "",
