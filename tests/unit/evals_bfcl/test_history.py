@@ -1,4 +1,4 @@
-"""A live entry's system prompt and earlier exchange reach the model before its question."""
+"""What the model sees: system prompts, earlier exchanges, and functions withheld until their turn."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from agents.models.base import ModelSettings
 from agents.testing import FunctionModel
 from evals.bfcl.data import load_category
-from evals.bfcl.suites import single_turn_task
+from evals.bfcl.suites import multi_turn_task, single_turn_task
 from evals.trial import TrialSetup, run_trial
 
 
@@ -28,3 +28,22 @@ async def test_the_model_sees_the_system_prompt_then_the_earlier_exchange_then_t
     assert texts == [entry.system, *(content for _, content in entry.history), entry.turns[0]]
     assert record.passed  # no call on an irrelevance entry
     assert len(record.turns) == 1 and record.turns[0].user == entry.turns[0]
+
+
+async def test_a_withheld_function_is_declared_to_the_model_from_its_turn_on() -> None:
+    entry = next(e for e in load_category("multi_turn_miss_func") if e.missed_functions)
+    ((reveal, withheld),) = entry.missed_functions.items()
+    names = {f["name"] for f in withheld}
+    declared: list[set[str]] = []  # per request, the declared function names
+
+    def answer(request: Any) -> str:
+        declared.append({t["function"]["name"] for t in request.tools})
+        return "Understood."
+
+    setup = TrialSetup(model=FunctionModel(answer), settings=ModelSettings(), tool_mode="server")
+    record = await run_trial(multi_turn_task(entry), 0, setup)
+    assert len(declared) == len(entry.turns) == len(record.turns)  # one text answer per turn
+    assert [bool(names & d) for d in declared] == [i >= reveal for i in range(len(entry.turns))]
+    assert (
+        record.turns[reveal].user == "I have updated some more functions you can choose from. What about now?"
+    )
