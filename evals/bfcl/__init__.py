@@ -57,7 +57,7 @@ for _name in UNAVAILABLE:
     register_suite(
         SUITE_PREFIX + _name,
         partial(unavailable, _name),
-        description=f"BFCL v4 {_name}: not run by this adapter",
+        description=f"BFCL v4 {_name}",
         tasks=partial(unavailable, _name),
     )
 

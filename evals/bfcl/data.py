@@ -227,7 +227,7 @@ def _check_known(category: str) -> Category:
     if known is None:
         why = UNAVAILABLE.get(category)
         if why:
-            raise ConfigError(f"BFCL {category} is not run by this adapter: {why}.")
+            raise ConfigError(f"BFCL {category} does not run here: {why}.")
         raise ConfigError(f"Unknown BFCL category {category!r}; supported: {', '.join(CATEGORIES)}.")
     return known
 

@@ -130,7 +130,7 @@ def _known(category: str) -> Any:
     if category not in CATEGORIES:
         why = UNAVAILABLE.get(category)
         if why:
-            raise ConfigError(f"BFCL {category} is not run by this adapter: {why}.")
+            raise ConfigError(f"BFCL {category} does not run here: {why}.")
         supported = ", ".join(SUITE_PREFIX + c for c in (*CATEGORIES, ALL))
         raise ConfigError(f"Unknown BFCL category {category!r}. Supported: {supported}.")
     return category
@@ -168,4 +168,4 @@ def total_count() -> int:
 
 def unavailable(category: str) -> Any:
     """Raise the reason a BFCL category is not run (its suite's loader and task count)."""
-    raise ConfigError(f"BFCL {category} is not run by this adapter: {UNAVAILABLE[category]}.")
+    raise ConfigError(f"BFCL {category} does not run here: {UNAVAILABLE[category]}.")
