@@ -100,6 +100,14 @@ class Task(BaseModel):
             raise ValueError(f"task {self.id!r} has no turns")
         if self.max_steps < 1:
             raise ValueError(f"task {self.id!r}: max_steps must be at least 1")
+        for message in self.history:
+            if message.get("role") not in ("user", "assistant") or not isinstance(
+                message.get("content"), str
+            ):
+                raise ValueError(
+                    f"task {self.id!r}: a history message is {message!r}; expected "
+                    '{"role": "user" or "assistant", "content": "..."}'
+                )
         return self
 
     @classmethod

@@ -205,18 +205,11 @@ def crashed_record(
 
 def _prelude(task: Task) -> list[Message]:
     """The task's earlier exchange, as the messages the first turn follows."""
-    messages: list[Message] = []
-    for item in task.history:
-        role, content = item.get("role"), item.get("content", "")
-        if role == "user":
-            messages.append(UserMessage(content=content))
-        elif role == "assistant":
-            messages.append(AssistantMessage(text=content))
-        else:
-            raise ConfigError(
-                f"Task {task.id!r}: a history message has role {role!r}; expected 'user' or 'assistant'."
-            )
-    return messages
+    # Task validation allows only user and assistant messages with text content.
+    return [
+        UserMessage(content=m["content"]) if m["role"] == "user" else AssistantMessage(text=m["content"])
+        for m in task.history
+    ]
 
 
 async def _run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float | None) -> TrialRecord:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from agents.models.base import ModelSettings
 from agents.testing import FunctionModel
 from evals.bfcl.data import load_category
@@ -47,3 +49,13 @@ async def test_a_withheld_function_is_declared_to_the_model_from_its_turn_on() -
     assert (
         record.turns[reveal].user == "I have updated some more functions you can choose from. What about now?"
     )
+
+
+def test_a_history_message_must_be_a_user_or_assistant_text() -> None:
+    from pydantic import ValidationError
+
+    from evals.tasks import Task
+
+    Task.single(id="t", prompt="q", history=[{"role": "assistant", "content": "a"}])
+    with pytest.raises(ValidationError, match="expected"):
+        Task.single(id="t", prompt="q", history=[{"role": "system", "content": "s"}])
