@@ -76,18 +76,15 @@ def official_multi_turn(official: Official, entry: Entry, turns: MultiTurn) -> b
     return bool(result["valid"])
 
 
-# Every entry where that is quick; a regular sample of the two largest categories.
-_SINGLE_TURN_STEP = {"live_multiple": 3, "live_irrelevance": 2}
 # Both verdicts must occur this often, or agreement would say little (small categories less).
 _MIN_EACH = {"live_parallel": 15, "live_parallel_multiple": 15, "live_relevance": 10, "simple_javascript": 50}
-_MULTI_TURN_STEP = {"multi_turn_base": 2, "multi_turn_long_context": 8}
 
 
 @pytest.mark.parametrize("category", [*AST_CATEGORIES, *RELEVANCE])
 def test_single_turn_verdicts_equal_the_official_checker(official: Official, category: Any) -> None:
     verdicts: Counter[tuple[bool, bool]] = Counter()
     disagreements = []
-    for entry in load_category(category)[:: _SINGLE_TURN_STEP.get(category, 1)]:
+    for entry in load_category(category):  # every entry
         for label, calls in single_turn_outputs(entry):
             ours, theirs = ours_single_turn(entry, calls), official_single_turn(official, entry, calls)
             verdicts[(ours, theirs)] += 1
@@ -102,8 +99,7 @@ def test_single_turn_verdicts_equal_the_official_checker(official: Official, cat
 
 @pytest.mark.parametrize("category", MULTI_TURN)
 def test_multi_turn_verdicts_equal_the_official_checker(official: Official, category: Any) -> None:
-    # A regular sample (every class is among the entries of each); long_context is the slowest.
-    entries = load_category(category)[:: _MULTI_TURN_STEP.get(category, 4)]
+    entries = load_category(category)  # every entry
     verdicts: Counter[tuple[bool, bool]] = Counter()
     disagreements = []
     for entry in entries:
