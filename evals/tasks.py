@@ -76,6 +76,8 @@ class Task(BaseModel):
     timeout_s: float | None = None
     tags: list[str] = Field(default_factory=list)
     instructions: str | None = None
+    history: list[dict[str, str]] = Field(default_factory=list)
+    """Chat messages before the first turn (`{"role": "user" | "assistant", "content": ...}`)."""
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -98,6 +100,14 @@ class Task(BaseModel):
             raise ValueError(f"task {self.id!r} has no turns")
         if self.max_steps < 1:
             raise ValueError(f"task {self.id!r}: max_steps must be at least 1")
+        for message in self.history:
+            if message.get("role") not in ("user", "assistant") or not isinstance(
+                message.get("content"), str
+            ):
+                raise ValueError(
+                    f"task {self.id!r}: a history message is {message!r}; expected "
+                    '{"role": "user" or "assistant", "content": "..."}'
+                )
         return self
 
     @classmethod

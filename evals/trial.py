@@ -20,7 +20,7 @@ from agents.errors import (
     trace_of,
 )
 from agents.events import Event, OutputRetry, ToolCallFinished, ToolCallStarted
-from agents.messages import Message
+from agents.messages import AssistantMessage, Message, UserMessage
 from agents.models.base import Model, ModelSettings
 from agents.models.profiles import ToolMode
 from agents.tracing import Tracing
@@ -224,6 +224,15 @@ def crashed_record(
     )
 
 
+def _prelude(task: Task) -> list[Message]:
+    """The task's earlier exchange, as the messages the first turn follows."""
+    # Task validation allows only user and assistant messages with text content.
+    return [
+        UserMessage(content=m["content"]) if m["role"] == "user" else AssistantMessage(text=m["content"])
+        for m in task.history
+    ]
+
+
 async def _run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float | None) -> TrialRecord:
     env, snapshot = make_env(task.env) if task.env is not None else (None, None)
     agent = Agent(
@@ -241,12 +250,15 @@ async def _run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float
     turns: list[TurnRecord] = []
     verdicts: list[Verdict] = []
     tally = _Tally()
-    history: list[Message] | None = None
+    history: list[Message] | None = _prelude(task) or None
     error: BaseException | None = None
     for index, turn in enumerate(task.turns):
         record = TurnRecord(user=turn.user)
         turns.append(record)
         events: Sequence[Event] = []
+        begin = getattr(env, "_begin_turn", None)
+        if callable(begin):  # an environment that changes between turns (BFCL reveals functions)
+            begin(index)
         try:
             async with asyncio.timeout_at(deadline) as limit:
                 result = await agent.run(turn.user, deps=env, message_history=history)

@@ -1,9 +1,10 @@
 """The one door to the installed `bfcl-eval` package (untyped, optional): data files and backends.
 
 Everything else in `evals.bfcl` reaches BFCL through this module, so that the untyped import
-and the "is it installed?" question live in one place. Only the package's data folder and its
-multi-turn backend modules are touched: importing its checkers or handlers would pull in every
-provider SDK that `bfcl-eval` declares.
+and the "is it installed?" question live in one place. Only the package's data folder, its
+multi-turn backend modules and its Java/JavaScript type converters (pure string parsers) are
+touched: importing its checkers or handlers would pull in every provider SDK that `bfcl-eval`
+declares.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ PINNED_VERSION = "2026.3.23"
 VERSION_PREFIX = "BFCL_v4"
 _BACKENDS = "bfcl_eval.eval_checker.multi_turn_eval.func_source_code"
 _BACKEND_CONFIG = "bfcl_eval.constants.executable_backend_config"
+_TYPE_MAPPINGS = "bfcl_eval.constants.type_mappings"
+_CONVERTERS = {
+    "java": ("bfcl_eval.eval_checker.ast_eval.type_convertor.java_type_converter", "java_type_converter"),
+    "javascript": ("bfcl_eval.eval_checker.ast_eval.type_convertor.js_type_converter", "js_type_converter"),
+}
+_CONVERSION_TABLES = {"java": "JAVA_TYPE_CONVERSION", "javascript": "JS_TYPE_CONVERSION"}
 
 _INSTALL_HINT = (
     f"Install it with `pip install --no-deps {DISTRIBUTION}=={PINNED_VERSION} mpmath` "
@@ -94,3 +101,40 @@ def backend_class(class_name: str) -> type[Any]:
     if not isinstance(cls, type):
         raise ConfigError(f"{module_name}.{class_name} is not a class.")
     return cls
+
+
+def _known_language(language: str) -> None:
+    if language not in _CONVERTERS:
+        raise ConfigError(f"BFCL converts Java and JavaScript values only, not {language!r}.")
+
+
+@cache
+def type_conversion(language: str) -> dict[str, type]:
+    """BFCL's type name -> Python type table for "java" or "javascript" values."""
+    _known_language(language)
+    table: dict[str, type] = getattr(_import(_TYPE_MAPPINGS), _CONVERSION_TABLES[language])
+    return dict(table)
+
+
+@cache
+def type_converter(language: str) -> Any:
+    """BFCL's converter of a "java" or "javascript" value string: `(value, type, item_type=None)`."""
+    _known_language(language)
+    module, name = _CONVERTERS[language]
+    return getattr(_import(module), name)
+
+
+_CSV_COLUMNS = {
+    "data_overall.csv": "COLUMNS_OVERALL",
+    "data_non_live.csv": "COLUMNS_NON_LIVE",
+    "data_live.csv": "COLUMNS_LIVE",
+    "data_multi_turn.csv": "COLUMNS_MULTI_TURN",
+    "data_agentic.csv": "COLUMNS_AGENTIC",
+}
+
+
+@cache
+def column_headers() -> dict[str, list[str]]:
+    """The header of each of BFCL's score CSVs, by file name (from `bfcl_eval.constants.column_headers`)."""
+    module = _import("bfcl_eval.constants.column_headers")
+    return {name: list(getattr(module, attr)) for name, attr in _CSV_COLUMNS.items()}

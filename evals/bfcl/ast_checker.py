@@ -15,7 +15,12 @@ The rules, as BFCL v4 applies them to Python categories for function-calling mod
   one of the allowed values (strings compared after dropping spaces and `,./-_*^`, lower-cased,
   `'` made `"`; the same for strings directly inside lists and dicts); and every gold parameter
   it leaves out allows "" (BFCL's mark for "may be omitted").
-- irrelevance: passes when no call was made (or, as in BFCL, when the calls cannot be decoded).
+- Java and JavaScript (simple_java, simple_javascript): every value must be a string, which is
+  converted from the language's syntax by BFCL's own type converters (read from the installed
+  package) before the checks above; the converted value is checked against the declared type's
+  Python counterpart, with no int-for-float allowance.
+- irrelevance and live_irrelevance: pass when no call was made (or, as in BFCL, when the calls
+  cannot be decoded). live_relevance: passes when at least one decodable call was made.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from evals.bfcl import _package
+from evals.bfcl.data import Language, language_of
 from evals.bfcl.schema import tool_name
 
 # BFCL type name -> the Python type a decoded value must have (Python categories).
@@ -187,8 +194,39 @@ def _value_ok(
 # ---- one call -------------------------------------------------------------------------
 
 
+# BFCL's element-typed collection types, per language: their items' type is declared too.
+_CONVERTED_LISTS = ("Array", "ArrayList", "array")
+
+
+def _converted(
+    language: Language, declared: str, prop: dict[str, Any], value: Any
+) -> tuple[Any, type, type | None] | AstResult:
+    # A Java or JavaScript value: a string in that language's syntax, converted as BFCL does.
+    # Returns (value, expected type, expected item type) or the failure.
+    table = _package.type_conversion(language)
+    expected = table.get(declared)
+    if expected is None:
+        return _fail("unknown_type", f"type {declared!r} is not a {language} type BFCL knows")
+    if type(value) is not str:
+        return _fail(
+            f"type_error:{language}", f"{value!r} is a {type(value).__name__}, expected a {language} string"
+        )
+    convert = _package.type_converter(language)
+    try:
+        if declared in _CONVERTED_LISTS:
+            item_type = prop.get("items", {}).get("type")
+            return convert(value, declared, item_type), expected, table.get(item_type)
+        return convert(value, declared), expected, None
+    except (ValueError, NotImplementedError) as e:
+        return _fail(f"type_error:{language}", f"cannot convert {value!r} to {declared}: {e}")
+
+
 def check_call(
-    function: dict[str, Any], name: str, arguments: dict[str, Any], gold: dict[str, Any]
+    function: dict[str, Any],
+    name: str,
+    arguments: dict[str, Any],
+    gold: dict[str, Any],
+    language: Language = "python",
 ) -> AstResult:
     """Whether one decoded call matches one gold call `{function: {param: [allowed]}}`."""
     allowed_by_param: dict[str, list[Any]] = next(iter(gold.values()))
@@ -203,16 +241,23 @@ def check_call(
         if param not in properties or param not in allowed_by_param:
             return _fail("unexpected_param", f"unexpected parameter {param!r}")
         declared = properties[param]["type"]
-        expected = PYTHON_TYPES.get(declared)
-        if expected is None:
-            return _fail(
-                "unknown_type", f"parameter {param!r} has type {declared!r}, which BFCL cannot check"
-            )
-        nested = None
-        if declared in _NESTED:
-            nested = PYTHON_TYPES.get(properties[param].get("items", {}).get("type"))
-        if declared == "float" and type(value) is int:
-            value = float(value)  # Python would take an int where a float is declared
+        nested: type | None = None
+        if language != "python":
+            converted = _converted(language, declared, properties[param], value)
+            if isinstance(converted, AstResult):
+                return converted
+            value, expected, nested = converted
+        else:
+            found = PYTHON_TYPES.get(declared)
+            if found is None:
+                return _fail(
+                    "unknown_type", f"parameter {param!r} has type {declared!r}, which BFCL cannot check"
+                )
+            expected = found
+            if declared in _NESTED:
+                nested = PYTHON_TYPES.get(properties[param].get("items", {}).get("type"))
+            if declared == "float" and type(value) is int:
+                value = float(value)  # Python would take an int where a float is declared
         allowed = allowed_by_param[param]
         type_ok, variable = _type_ok(value, allowed, expected, nested)
         if not type_ok:
@@ -243,6 +288,7 @@ def check_entry(
     ground_truth: list[dict[str, Any]],
 ) -> AstResult:
     """BFCL's AST verdict on the calls a model made for one entry of an AST category."""
+    language = language_of(category)
     decoded = decode(calls)
     if decoded is None:
         return _fail("decoder_failed", "tool call arguments are not valid JSON")
@@ -257,7 +303,7 @@ def check_entry(
         name, arguments = decoded[0]
         return check_call(_function(functions, ground_truth[0]), name, arguments, ground_truth[0])
     name, arguments = decoded[0]
-    return check_call(functions[0], name, arguments, ground_truth[0])
+    return check_call(functions[0], name, arguments, ground_truth[0], language)
 
 
 def _check_parallel(
@@ -279,9 +325,27 @@ def _check_parallel(
     return _OK
 
 
+def _made_call(calls: Sequence[ModelCall]) -> list[tuple[str, Any]]:
+    # BFCL's relevance decoding: a call counts only when every call decodes to an object.
+    decoded = decode(calls)
+    return [] if decoded is None or not _well_formed(decoded) else decoded
+
+
 def check_irrelevance(calls: Sequence[ModelCall]) -> AstResult:
     """BFCL's irrelevance verdict: valid when the model made no (decodable) call."""
-    decoded = decode(calls)
-    if decoded is None or not _well_formed(decoded) or not decoded:
+    decoded = _made_call(calls)
+    if not decoded:
         return _OK
     return _fail("made_call", f"called {', '.join(name for name, _ in decoded)} on an irrelevant request")
+
+
+def check_relevance(calls: Sequence[ModelCall]) -> AstResult:
+    """BFCL's live_relevance verdict: valid when the model made at least one decodable call."""
+    if _made_call(calls):
+        return _OK
+    return _fail("no_call", "made no (decodable) call where a function fits the request")
+
+
+def check_relevance_category(category: str, calls: Sequence[ModelCall]) -> AstResult:
+    """The verdict of a relevance category: irrelevance and live_irrelevance, or live_relevance."""
+    return check_irrelevance(calls) if "irrelevance" in category else check_relevance(calls)

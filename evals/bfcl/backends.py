@@ -6,6 +6,12 @@ harness does: a method name resolves to the last involved class that has it; a c
 is the method's string, a dict as JSON, anything else through `str()`; an exception becomes
 `"Error during execution: <message>"`. Calls run one at a time, in the order the model wrote
 them, since later calls of one response depend on earlier ones (`cd`, then `mkdir`).
+
+Two variants follow BFCL's multi-turn categories: `long_context` loads the backends with
+their long-context padding (multi_turn_long_context), and `missed_functions` withholds some
+functions from the declarations until the turn that reveals them (multi_turn_miss_func). A
+withheld function still runs if the model calls it anyway, as in BFCL, whose executor knows
+every method of the involved classes whatever the model was shown.
 """
 
 from __future__ import annotations
@@ -72,8 +78,13 @@ class BfclEnvironment:
         initial_config: Mapping[str, Any],
         *,
         long_context: bool = False,
+        missed_functions: Mapping[int, Sequence[str]] | None = None,
     ) -> None:
         self.involved_classes = list(involved_classes)
+        self.long_context = long_context
+        # turn index -> names withheld until then; names still hidden from the declarations
+        self.missed_functions = {int(t): list(names) for t, names in (missed_functions or {}).items()}
+        self.hidden: set[str] = {name for names in self.missed_functions.values() for name in names}
         self.instances: dict[str, Any] = {}
         self._methods: dict[str, Callable[..., Any]] = {}
         for class_name in self.involved_classes:
@@ -90,8 +101,22 @@ class BfclEnvironment:
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> BfclEnvironment:
-        """Build from a task's environment state: `{"involved_classes": [...], "initial_config": {...}}`."""
-        return cls(state.get("involved_classes", []), state.get("initial_config", {}))
+        """Build from a task's environment state.
+
+        `{"involved_classes": [...], "initial_config": {...}}`, optionally with
+        `"long_context": true` and `"missed_functions": {"3": ["sort"]}` (turn -> names).
+        """
+        return cls(
+            state.get("involved_classes", []),
+            state.get("initial_config", {}),
+            long_context=bool(state.get("long_context", False)),
+            missed_functions={int(t): names for t, names in (state.get("missed_functions") or {}).items()},
+        )
+
+    def _begin_turn(self, turn: int) -> None:
+        """Reveal the functions withheld until `turn` (the trial calls this before each turn)."""
+        for name in self.missed_functions.get(turn, []):
+            self.hidden.discard(name)
 
     def signature(self, name: str) -> inspect.Signature | None:
         """The signature of the method a call named `name` would run, if any."""
@@ -117,11 +142,15 @@ class BfclEnvironment:
         return result
 
     def functions(self) -> list[dict[str, Any]]:
-        """The BFCL function docs of the involved classes, in BFCL's order."""
+        """The BFCL function docs of the involved classes, in BFCL's order (withheld ones included)."""
         return [dict(doc) for name in self.involved_classes for doc in multi_turn_functions(name)]
 
     def _toolset(self) -> Toolset:
-        """The involved classes' functions as tools bound to these instances, run one at a time."""
+        """The involved classes' functions as tools bound to these instances, run one at a time.
+
+        Withheld functions are registered (a call to one runs, as in BFCL) but not declared
+        until their turn; revealed ones are declared after the others, as BFCL appends them.
+        """
         tools = []
         for doc in self.functions():
             declared = to_tool(doc)
@@ -134,7 +163,11 @@ class BfclEnvironment:
             )
             made.parameters = declared.parameters
             tools.append(made)
-        return Toolset(tools, max_concurrency=1, max_retries=_RETRY_BUDGET)
+        return _RevealingToolset(self, tools, max_concurrency=1, max_retries=_RETRY_BUDGET)
+
+    def missed_names(self) -> set[str]:
+        """Every function withheld at the start, revealed since or not."""
+        return {name for names in self.missed_functions.values() for name in names}
 
     def _handler(self, name: str) -> Callable[..., str]:
         def handler(**arguments: Any) -> str:
@@ -146,3 +179,19 @@ class BfclEnvironment:
     def _snapshot(self) -> dict[str, Any]:
         """The instances' compared attributes, rendered as JSON for the trial record."""
         return {name: render(public_state(instance)) for name, instance in self.instances.items()}
+
+
+class _RevealingToolset(Toolset):
+    """A toolset that declares only the functions its environment has revealed so far."""
+
+    def __init__(self, env: BfclEnvironment, tools: Sequence[Tool], **options: Any) -> None:
+        super().__init__(tools, **options)
+        self._env = env
+
+    def specs(self) -> list[dict[str, Any]]:
+        """The specs of the revealed tools: the first turn's in BFCL's order, then each revealed batch."""
+        specs = {s["function"]["name"]: s for s in super().specs()}
+        order = [n for n in specs if n not in self._env.missed_names()]
+        for turn in sorted(self._env.missed_functions):
+            order += [n for n in self._env.missed_functions[turn] if n not in self._env.hidden]
+        return [specs[n] for n in order if n in specs]

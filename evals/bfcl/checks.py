@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evals.bfcl.ast_checker import ModelCall, check_entry, check_irrelevance
+from evals.bfcl.ast_checker import ModelCall, check_entry, check_relevance_category
 from evals.bfcl.backends import BfclEnvironment
-from evals.bfcl.data import Entry
+from evals.bfcl.data import RELEVANCE, Entry
 from evals.bfcl.multi_turn import check_turn
 from evals.trace import CallRecord, Outcome
 
@@ -28,7 +28,7 @@ def first_response_calls(calls: list[CallRecord]) -> list[ModelCall]:
 
 @dataclass(frozen=True)
 class AstCheck:
-    """BFCL's AST (or irrelevance) verdict on one single-turn entry."""
+    """BFCL's AST (or relevance) verdict on one single-turn entry."""
 
     entry: Entry
 
@@ -38,8 +38,8 @@ class AstCheck:
 
     def __call__(self, outcome: Outcome) -> tuple[bool, str]:
         calls = first_response_calls(outcome.calls)
-        if self.entry.category == "irrelevance":
-            result = check_irrelevance(calls)
+        if self.entry.category in RELEVANCE:
+            result = check_relevance_category(self.entry.category, calls)
         else:
             result = check_entry(self.entry.category, self.entry.functions, calls, self.entry.ground_truth)
         return result.valid, result.error

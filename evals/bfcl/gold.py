@@ -15,7 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from evals.bfcl.ast_checker import PYTHON_TYPES
+from evals.bfcl.data import Language
 from evals.bfcl.schema import tool_name
+from evals.bfcl.source_values import source_value
 
 _OMIT = object()
 
@@ -63,9 +65,12 @@ def _concrete(value: Any, declared: dict[str, Any]) -> Any:
 
 
 def ast_gold_calls(
-    functions: list[dict[str, Any]], ground_truth: list[dict[str, Any]]
+    functions: list[dict[str, Any]], ground_truth: list[dict[str, Any]], language: Language = "python"
 ) -> list[tuple[str, dict[str, Any]]]:
-    """One replayable `(tool name, arguments)` per gold call of an AST entry."""
+    """One replayable `(tool name, arguments)` per gold call of an AST entry.
+
+    For Java and JavaScript entries, values are written as that language's source strings.
+    """
     docs = {f["name"]: f for f in functions}
     calls = []
     for gold in ground_truth:
@@ -77,7 +82,8 @@ def ast_gold_calls(
                 continue  # the gold answer allows it only as omitted ("")
             value = _choose(allowed, properties[param])
             if value is not _OMIT:
-                arguments[param] = _concrete(value, properties[param])
+                concrete = _concrete(value, properties[param])
+                arguments[param] = source_value(language, concrete, properties[param])
         calls.append((tool_name(name), arguments))
     return calls
 
@@ -113,3 +119,40 @@ def parse_call(
             raise ValueError(f"BFCL gold call {text!r} uses **kwargs, which cannot be replayed.")
         arguments[keyword.arg] = ast.literal_eval(keyword.value)
     return name, arguments
+
+
+def gold_defects(
+    entry_functions: list[dict[str, Any]], ground_truth: list[dict[str, Any]], language: Language
+) -> list[str]:
+    """Why no answer can match this AST gold answer under BFCL's rules (empty when one can).
+
+    A handful of BFCL entries have gold answers that contradict their own function docs: a
+    required parameter the gold answer omits or allows no value for, a gold parameter the
+    function does not declare, a dict value written as a bare string instead of a list of
+    allowed values, or Java list items of type any (which BFCL's converter always reads as
+    strings) that the gold answer wants as numbers or booleans. BFCL's checker fails every
+    answer to them, an oracle's included.
+    """
+    docs = {f["name"]: f for f in entry_functions}
+    defects = []
+    for gold in ground_truth:
+        ((name, params),) = gold.items()
+        parameters = docs[name]["parameters"]
+        properties = parameters["properties"]
+        for param in parameters.get("required", []):
+            allowed = params.get(param)
+            if allowed is None or not [a for a in allowed if a != ""]:
+                defects.append(f"{name}: required parameter {param!r} has no allowed value")
+        for param, allowed in params.items():
+            if param not in properties and "" not in allowed:
+                defects.append(f"{name}: gold parameter {param!r} is not declared")
+                continue
+            declared = properties.get(param, {})
+            for value in allowed:
+                if isinstance(value, dict) and any(not isinstance(v, list) for v in value.values()):
+                    defects.append(f"{name}: dict value of {param!r} is not a list of allowed values")
+                items = (declared.get("items") or {}).get("type")
+                java_any_list = language == "java" and declared.get("type") == "ArrayList" and items == "any"
+                if java_any_list and isinstance(value, list) and any(not isinstance(v, str) for v in value):
+                    defects.append(f"{name}: {param!r} wants non-string items of Java type any")
+    return defects

@@ -10,7 +10,9 @@ After each turn whose ground truth is not empty, three things must hold, in this
    all the model's executed calls so far, in any order, each one used at most once.
 
 Turns with an empty ground truth are not checked (the model's calls in them still count for
-the state of later turns).
+the state of later turns). The same rules hold for every multi-turn category: in miss_func and
+miss_param the turn that cannot be done has an empty ground truth, and long_context entries
+run on backends loaded with their long-context padding, the gold execution included.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ class TurnVerdict:
 
 def execute_gold(entry: Entry) -> list[GoldTurn]:
     """Execute the entry's ground truth turn by turn on fresh backend instances."""
-    env = BfclEnvironment(entry.involved_classes, entry.initial_config)
+    env = BfclEnvironment(entry.involved_classes, entry.initial_config, long_context=entry.long_context)
     turns = []
     for texts in entry.ground_truth:
         calls = [parse_call(text, env.signature) for text in texts]
@@ -131,7 +133,7 @@ def check_transcript(
         return TurnVerdict(
             False, f"{len(turns)} turns recorded, {len(entry.ground_truth)} expected", "force_terminated"
         )
-    env = BfclEnvironment(entry.involved_classes, entry.initial_config)
+    env = BfclEnvironment(entry.involved_classes, entry.initial_config, long_context=entry.long_context)
     gold = gold_turns(entry)
     for index, steps in enumerate(turns):
         made = False

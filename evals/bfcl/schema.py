@@ -10,10 +10,11 @@ This module does the same, so that a model sees here what it sees on the leaderb
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from evals.bfcl.data import PYTHON_HINT
+from evals.bfcl.data import JAVA_HINT, JS_HINT, PYTHON_HINT, Language
 
 # BFCL type name -> JSON Schema type, for its OpenAI-style handlers (unknown names -> "string").
 JSON_TYPES: dict[str, str] = {
@@ -29,6 +30,22 @@ JSON_TYPES: dict[str, str] = {
     "object": "object",
     "tuple": "array",
     "any": "string",
+    # Java and JavaScript names (their categories declare every parameter a string, but an
+    # item type may still be one of these)
+    "byte": "integer",
+    "short": "integer",
+    "long": "integer",
+    "double": "number",
+    "char": "string",
+    "ArrayList": "array",
+    "Array": "array",
+    "HashMap": "object",
+    "Hashtable": "object",
+    "Queue": "array",
+    "Stack": "array",
+    "Any": "string",
+    "String": "string",
+    "Bigint": "integer",
 }
 FLOAT_NOTE = " This is a float type value."
 
@@ -77,20 +94,58 @@ def _cast_properties(properties: dict[str, Any]) -> dict[str, Any]:
     return properties
 
 
-def to_tool(function: dict[str, Any], *, hint: bool = True) -> ToolDecl:
+_HINTS: dict[Language, str] = {"python": PYTHON_HINT, "java": JAVA_HINT, "javascript": JS_HINT}
+_LANGUAGE_NAMES: dict[Language, str] = {"java": "Java", "javascript": "JavaScript"}
+_LISTS: dict[Language, tuple[str, ...]] = {"java": ("ArrayList", "Array"), "javascript": ("array",)}
+
+
+def _as_strings(properties: dict[str, Any], language: Language) -> None:
+    # BFCL's Java and JavaScript preprocessing: every parameter becomes a string in the
+    # language's own syntax, and its description says what the string must hold.
+    name = _LANGUAGE_NAMES[language]
+    for prop in properties.values():
+        kind = prop["type"]
+        if kind == "any":
+            prop["description"] += (
+                f" This parameter can be of any type of {name} object in string representation."
+            )
+        else:
+            prop["description"] += f" This is {name} {kind} type parameter in string representation."
+        if kind in _LISTS[language]:
+            prop["description"] += (
+                f" The list elements are of type {prop['items']['type']};"
+                " they are not in string representation."
+            )
+            del prop["items"]
+        if language == "javascript" and kind == "dict" and "properties" in prop:
+            prop["description"] += (
+                " The dictionary entries have the following schema; they are not in string "
+                f"representation. {json.dumps(prop['properties'])}"
+            )
+            del prop["properties"]
+        prop["type"] = "string"
+
+
+def to_tool(function: dict[str, Any], *, language: Language = "python", hint: bool = True) -> ToolDecl:
     """The declaration of one BFCL function doc (the doc itself is left untouched).
 
-    The doc's `response` schema (multi-turn functions have one) is not declared: OpenAI-style
-    tool specs have no place for it.
+    `language` is the category's ("java" and "javascript" take every argument as a string in
+    that language's syntax). The doc's `response` schema (multi-turn functions have one) is
+    not declared: OpenAI-style tool specs have no place for it.
     """
     doc = copy.deepcopy(function)
     parameters = dict(doc.get("parameters") or {})
+    properties = dict(parameters.get("properties") or {})
+    if language != "python":
+        _as_strings(properties, language)
     parameters["type"] = "object"
-    parameters["properties"] = _cast_properties(dict(parameters.get("properties") or {}))
-    description = str(doc.get("description", "")) + (PYTHON_HINT if hint else "")
+    parameters["properties"] = _cast_properties(properties)
+    description = str(doc.get("description", "")) + (_HINTS[language] if hint else "")
     return ToolDecl(tool_name(doc["name"]), description, parameters, doc["name"])
 
 
-def to_tools(functions: list[dict[str, Any]], *, hint: bool = True) -> list[ToolDecl]:
+def to_tools(
+    functions: list[dict[str, Any]], *, language: Language = "python", hint: bool = True
+) -> list[ToolDecl]:
     """The declarations of several function docs, in order."""
-    return [to_tool(f, hint=hint) for f in functions]
+    return [to_tool(f, language=language, hint=hint) for f in functions]

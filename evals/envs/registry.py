@@ -39,6 +39,8 @@ def register_env(name: str, factory: Factory, snapshot: Snapshot | None = None) 
     """Make `name` usable in `EnvSpec.name`: `factory(initial_state)` builds a fresh env.
 
     `snapshot(env)` returns the state that state checks see (default: `default_snapshot`).
+    An env may also define `_toolset()` (its own `Toolset` instead of its public methods) and
+    `_begin_turn(index)` (called by the trial before each turn, e.g. to declare more tools).
     """
     _REGISTRY[name] = EnvType(name, factory, snapshot or default_snapshot)
 

@@ -28,9 +28,12 @@ _RUN_ONLY = (
 
 
 def write_reports(out: Path, summary: dict[str, Any], records: Sequence[TrialRecord]) -> None:
-    """Write `report.md` and `report.html` into `out`."""
-    (out / "report.md").write_text(markdown(summary, records), encoding="utf-8")
-    (out / "report.html").write_text(html(summary, records), encoding="utf-8")
+    """Write `report.md` and `report.html` into `out` (and BFCL's score CSVs for a BFCL run)."""
+    from evals.reports.leaderboard import sections  # imports evals.bfcl, which registers suites
+
+    md_section, html_section = sections(out, summary, records)
+    (out / "report.md").write_text(markdown(summary, records, md_section), encoding="utf-8")
+    (out / "report.html").write_text(html(summary, records, html_section), encoding="utf-8")
 
 
 def rebuild(out: Path) -> dict[str, Any]:

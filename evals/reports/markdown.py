@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from evals.metrics import by_task
 from evals.trace import TrialRecord
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key that orders the numbers inside names by value: `t_2` before `t_10`."""
+    parts = re.split(r"(\d+)", text)
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
 
 
 def fmt(value: Any, kind: str = "") -> str:
@@ -94,7 +101,7 @@ def task_rows(records: Sequence[TrialRecord]) -> list[dict[str, Any]]:
     """Per task: passes out of scored trials, trials lost to the infrastructure, mean steps and
     tokens (None when the model reported none), and a failure reason."""
     rows = []
-    for task_id, every in sorted(by_task(records).items()):
+    for task_id, every in sorted(by_task(records).items(), key=lambda item: natural_key(item[0])):
         trials = [r for r in every if not r.infra_error]
         failed = [r for r in trials if not r.passed] or [r for r in every if r.infra_error]
         tokens = [
@@ -131,9 +138,12 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(summary: dict[str, Any], records: Sequence[TrialRecord]) -> str:
+def markdown(summary: dict[str, Any], records: Sequence[TrialRecord], section: str = "") -> str:
+    """The run's Markdown report; `section` (Markdown) goes right after the headline table."""
     lines = [f"# Eval report: {summary.get('suite')}", "", "| metric | value |", "| --- | --- |"]
     lines += [f"| {_cell(k)} | {_cell(v)} |" for k, v in headline(summary)]
+    if section:
+        lines += ["", section.rstrip("\n")]
     if summary.get("by_tag"):
         lines += [
             "",

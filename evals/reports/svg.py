@@ -57,7 +57,9 @@ def bar_chart(
     return "".join(parts)
 
 
-def histogram(values: Sequence[float], *, bins: int = 12, title: str = "", unit: str = "s") -> str:
+def histogram(
+    values: Sequence[float], *, bins: int = 12, title: str = "", unit: str = "s", digits: int = 2
+) -> str:
     """A histogram of `values` with equal-width bins; an empty chart says so."""
     width, height, pad = 520, 200, 30
     if not values:
@@ -83,9 +85,10 @@ def histogram(values: Sequence[float], *, bins: int = 12, title: str = "", unit:
                 f'text-anchor="middle">{c}</text>'
             )
     parts.append(f'<line x1="{pad}" y1="{height}" x2="{width - pad}" y2="{height}" stroke="#333"/>')
-    parts.append(f'<text x="{pad}" y="{height + 16}" font-size="11">{low:.2f}{unit}</text>')
+    parts.append(f'<text x="{pad}" y="{height + 16}" font-size="11">{low:.{digits}f}{unit}</text>')
     parts.append(
-        f'<text x="{width - pad}" y="{height + 16}" font-size="11" text-anchor="end">{high:.2f}{unit}</text>'
+        f'<text x="{width - pad}" y="{height + 16}" font-size="11" text-anchor="end">'
+        f"{high:.{digits}f}{unit}</text>"
     )
     parts.append("</svg>")
     return "".join(parts)

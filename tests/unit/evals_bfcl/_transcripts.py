@@ -48,6 +48,23 @@ def _other_value(value: Any) -> Any:
     return 0
 
 
+def _source_variants(value: str) -> Iterator[tuple[str, str]]:
+    # Java/JavaScript source text written another way: the long/float/BigInt suffix dropped or
+    # added, quotes added or removed, a collection's constructor changed.
+    if value[-1:] in ("L", "f", "n") and value[:-1].lstrip("-").replace(".", "").isdigit():
+        yield "suffix_dropped", value[:-1]
+    if value.lstrip("-").isdigit():
+        yield "suffix_added", value + "L"
+    if len(value) > 1 and value[0] == value[-1] == '"':
+        yield "unquoted", value[1:-1]
+    else:
+        yield "quoted", f'"{value}"'
+    if value.startswith("new ArrayList"):
+        yield "as_array", value.replace("new ArrayList<>(Arrays.asList(", "new Object[]{").replace("))", "}")
+    if value.startswith("["):
+        yield "new_array", "new Array(" + value[1:-1] + ")"
+
+
 def _respelled(value: str) -> str:
     # Only what BFCL's normalisation ignores: case, spaces and ,./-_*^
     return value.upper().replace(" ", "_") + "."
@@ -85,16 +102,23 @@ def single_turn_outputs(entry: Entry) -> Iterator[tuple[str, list[Call]]]:
     """Named outputs for one AST or irrelevance entry: correct ones and subtly wrong ones."""
     yield "no_calls", []
     if entry.ground_truth is None:  # irrelevance: some calls to the offered functions
-        function = entry.functions[0]
+        # A few live entries offer no function at all: call one that does not exist.
+        function = (
+            entry.functions[0] if entry.functions else {"name": "lookup", "parameters": {"properties": {}}}
+        )
         props = function["parameters"]["properties"]
         yield "call", [(tool_name(function["name"]), {p: "x" for p in props})]
         yield "call_json_text", [(tool_name(function["name"]), json.dumps({p: 1 for p in props}))]
         yield "call_bad_json", [(tool_name(function["name"]), "{not json")]
         yield "call_not_object", [(tool_name(function["name"]), "[1, 2]")]
+        yield "call_no_arguments", [(tool_name(function["name"]), "{}")]
+        yield "good_and_bad_call", [(tool_name(function["name"]), {}), (tool_name(function["name"]), "{x")]
         return
-    gold = ast_gold_calls(entry.functions, entry.ground_truth)
+    gold = ast_gold_calls(entry.functions, entry.ground_truth, entry.language)
     docs = {tool_name(f["name"]): f for f in entry.functions}
     yield "gold", gold
+    if entry.language != "python":  # the values themselves, not their source text
+        yield "python_values", ast_gold_calls(entry.functions, entry.ground_truth)
     yield "gold_json_text", [(n, json.dumps(a)) for n, a in gold]
     yield "alternative_values", _alternative_answer(entry.functions, entry.ground_truth)
     yield "bad_json", [(gold[0][0], "{not json"), *gold[1:]]
@@ -130,6 +154,9 @@ def single_turn_outputs(entry: Entry) -> Iterator[tuple[str, list[Call]]]:
                 yield f"bool_for_int:{tag}", with_args({**arguments, param: bool(value)})
             if isinstance(value, str):
                 yield f"respelled:{tag}", with_args({**arguments, param: _respelled(value)})
+            if isinstance(value, str) and value and entry.language != "python":
+                for kind, variant in _source_variants(value):
+                    yield f"{kind}:{tag}", with_args({**arguments, param: variant})
             enum = properties.get(param, {}).get("enum") or []
             if len(enum) > 1:
                 other = next(e for e in enum if e != value)

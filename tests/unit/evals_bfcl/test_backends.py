@@ -71,3 +71,38 @@ def test_the_snapshot_is_json() -> None:
     assert (
         set(snapshot) == {"GorillaFileSystem", "MathAPI"} and "b.txt" in snapshot["GorillaFileSystem"]["root"]
     )
+
+
+def _names(env: BfclEnvironment) -> list[str]:
+    return [s["function"]["name"] for s in env._toolset().specs()]
+
+
+def test_withheld_functions_are_declared_from_their_turn_on_and_run_if_called_before() -> None:
+    env = BfclEnvironment.from_state(
+        {
+            "involved_classes": ["GorillaFileSystem"],
+            "initial_config": FILES,
+            "missed_functions": {"2": ["sort", "cat"]},
+        }
+    )
+    toolset = env._toolset()
+    declared = [s["function"]["name"] for s in toolset.specs()]
+    assert "sort" not in declared and "cat" not in declared and "ls" in declared
+    assert "hello" in env.execute("cat", {"file_name": "a.txt"})  # BFCL runs it all the same
+    env._begin_turn(1)
+    assert "sort" not in [s["function"]["name"] for s in toolset.specs()]
+    env._begin_turn(2)
+    revealed = [s["function"]["name"] for s in toolset.specs()]
+    assert revealed[-2:] == ["sort", "cat"]  # appended after the others, in BFCL's order
+    assert sorted(revealed) == sorted(_names(make_plain()))
+
+
+def make_plain() -> BfclEnvironment:
+    return BfclEnvironment.from_state({"involved_classes": ["GorillaFileSystem"], "initial_config": FILES})
+
+
+def test_long_context_loads_the_padded_backends() -> None:
+    state = {"involved_classes": ["GorillaFileSystem"], "initial_config": FILES}
+    short = BfclEnvironment.from_state(state)
+    long = BfclEnvironment.from_state({**state, "long_context": True})
+    assert len(long.execute("ls", {})) > len(short.execute("ls", {}))

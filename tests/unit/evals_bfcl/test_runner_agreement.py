@@ -8,12 +8,13 @@ toolset and its per-turn checks, pass or fail the trial exactly when the checker
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pytest
 
 from agents.models.base import ModelResponse, ModelSettings
 from agents.testing import ScriptedModel, ScriptItem, call
-from evals.bfcl.data import load_category
+from evals.bfcl.data import MULTI_TURN, load_category
 from evals.bfcl.multi_turn import check_transcript, gold_turns
 from evals.bfcl.suites import multi_turn_task
 from evals.trial import TrialSetup, run_trial
@@ -33,10 +34,11 @@ def script(turns: MultiTurn) -> list[ScriptItem]:
 
 
 @pytest.mark.usefixtures("bfcl_toolsets")
-async def test_trials_pass_exactly_when_the_transcript_checker_says_so() -> None:
+@pytest.mark.parametrize("category", MULTI_TURN)
+async def test_trials_pass_exactly_when_the_transcript_checker_says_so(category: Any) -> None:
     outcomes: Counter[bool] = Counter()
     mismatches = []
-    for entry in load_category("multi_turn_base")[::20]:
+    for entry in load_category(category)[:: 20 if category == "multi_turn_base" else 40]:
         task = multi_turn_task(entry)
         for label, turns in multi_turn_outputs(entry, gold_turns(entry)):
             expected = check_transcript(entry, turns).passed
@@ -46,4 +48,4 @@ async def test_trials_pass_exactly_when_the_transcript_checker_says_so() -> None
             if record.passed != expected:
                 mismatches.append((entry.id, label, expected, record.passed, record.error))
     assert mismatches == []
-    assert outcomes[True] > 10 and outcomes[False] > 10
+    assert outcomes[True] >= 5 and outcomes[False] >= 10
