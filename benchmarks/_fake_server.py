@@ -4,8 +4,8 @@
 
 It prints `PORT <n>` on stdout once it listens, then serves until killed. Every
 `POST .../chat/completions` is answered, after `--delay-ms` (plus `--ms-per-token` for each
-completion token), with a tool call while the conversation holds fewer than `--steps` tool
-results, else with a final answer. The call goes to the first declared tool (arguments
+completion token), with a tool call while the conversation holds fewer than `--steps` assistant
+turns, else with a final answer. The call goes to the first declared tool (arguments
 `{"a": 2, "b": 3}`); a toolset with a `final_answer` tool (smolagents) gets its answer as a
 call of that tool. A request under a JSON-mode constraint (`structured_outputs.json`) gets
 the same reply as the JSON object that mode reads. `"stream": true` gets server-sent events.
@@ -40,7 +40,8 @@ class Replies:
         """("tool"|"answer", the assistant message as the wire has it)."""
         self.served += 1
         messages = body.get("messages", [])
-        done = sum(1 for m in messages if m.get("role") == "tool")
+        # Steps done: assistant turns so far (smolagents sends tool results as user messages).
+        done = sum(1 for m in messages if m.get("role") == "assistant")
         names = [t["function"]["name"] for t in body.get("tools") or ()]
         callable_names = [n for n in names if n != "final_answer"]
         if done < self.steps and callable_names:
