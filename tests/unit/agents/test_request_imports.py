@@ -88,3 +88,22 @@ async def test_a_warm_run_looks_no_module_up(base_url: str, stream: bool) -> Non
         finally:
             sys.meta_path.remove(recorder)
     assert recorder.looked_up == []
+
+
+def test_an_agent_without_a_store_imports_neither_sqlalchemy_nor_jsonschema() -> None:
+    # Half a second and 30 MB of SQLAlchemy and Alembic, and 40 ms of jsonschema, that an agent
+    # of function tools and no store never uses (benchmarks/overhead.py, cold import).
+    code = (
+        "import sys\n"
+        "from agents import Agent, OpenAIChatModel, ToolCall\n"
+        "def add(a: int, b: int) -> int:\n"
+        "    '''Add two integers.'''\n"
+        "    return a + b\n"
+        "agent = Agent(OpenAIChatModel('gemma-4-bench'), tools=[add])\n"
+        "call = ToolCall(id='1', name='add', arguments={'a': 1, 'b': 2})\n"
+        "assert agent.toolset.validate(call) == {'a': 1, 'b': 2}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic', 'jsonschema'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
