@@ -100,3 +100,21 @@ async def test_cancelled_wait_drops_the_late_outcome(release: threading.Event) -
     release.set()
     assert await asyncio.to_thread(finished.wait, 5)
     await asyncio.sleep(0.01)  # the late outcome reaches the loop and is dropped without error
+
+
+async def test_a_finished_thread_takes_the_next_call_and_a_busy_one_does_not(
+    release: threading.Event,
+) -> None:
+    await run_in_thread(threading.current_thread)
+    existing = set(threading.enumerate())
+    assert await run_in_thread(threading.current_thread) in existing  # no new thread per call
+
+    def blocked() -> int:
+        release.wait(5)
+        return threading.get_ident()
+
+    held = asyncio.ensure_future(run_in_thread(blocked))
+    await asyncio.sleep(0.05)
+    other = await run_in_thread(threading.get_ident)
+    release.set()
+    assert other != await held  # the busy thread was not given the second call
