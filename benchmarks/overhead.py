@@ -19,8 +19,10 @@ start-up) with `-X importtime`'s top packages by their own import time.
 
 The peers (PydanticAI, the OpenAI Agents SDK, LangGraph, smolagents) each get a venv of their
 own under `.bench-venvs/` (the SDK's import name `agents` is ours too), made by this script
-with pip on the first run and reused while the requirement is unchanged. `--quick` runs only
-gemma-agents and the floor, with few rounds and no peer venvs (the unit tests use it).
+with pip on the first run and reused while the requirement is unchanged; gemma-agents and the
+floor run in one more, holding this package alone (editable, without the test tools). `--quick`
+runs only gemma-agents and the floor, in the current interpreter, with few rounds and no venvs
+(the unit tests use it).
 """
 
 from __future__ import annotations
@@ -65,11 +67,25 @@ def _pinned(cpu: int | None) -> Callable[[], None] | None:
 
 def peer_python(name: str, log: Callable[[str], None]) -> Path:
     """The Python of the peer's own venv, made (or remade, if its requirements changed) with pip."""
-    requirements, _ = PEERS[name]
+    return venv_python(name, PEERS[name][0], log)
+
+
+def ours_python(log: Callable[[str], None]) -> Path:
+    """A venv holding this package alone (editable, no extras), as `pip install gemma-agents` makes.
+
+    The project's .venv also holds the test tools, and httpx imports its command line (click,
+    pygments, rich) whenever they are installed: measured there, the import would be theirs.
+    """
+    stamp = (ROOT / "pyproject.toml").read_text()  # reinstalled when the dependencies change
+    return venv_python("gemma-agents", ["-e", str(ROOT)], log, stamp)
+
+
+def venv_python(name: str, requirements: list[str], log: Callable[[str], None], stamp_text: str = "") -> Path:
+    """The Python of `.bench-venvs/NAME`, made (or remade, if its requirements changed) with pip."""
     venv = VENVS / name
     python = venv / "bin" / "python"
     stamp = venv / ".bench-requirements"
-    wanted = "\n".join(requirements)
+    wanted = "\n".join(requirements) + (f"\n{stamp_text}" if stamp_text else "")
     if python.exists() and stamp.exists() and stamp.read_text() == wanted:
         return python
     log(f"installing {' '.join(requirements)} into {venv} (once)")
@@ -313,7 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     pin = not args.no_pin and (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity")
     client_cpu, server_cpu = (0, 1) if pin else (None, None)
     peers = [] if args.quick else (args.peers if args.peers is not None else sorted(PEERS))
-    pythons = {n: Path(sys.executable) for n in (*OURS, FLOOR)}
+    # The quick mode (the unit tests) makes no venv: it runs in this interpreter's environment.
+    ours = Path(sys.executable) if args.quick else ours_python(log)
+    pythons = {n: ours for n in (*OURS, FLOOR)}
     for n in peers:
         pythons[n] = peer_python(n, log)
 
