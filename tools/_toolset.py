@@ -29,9 +29,9 @@ import contextlib
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any, Protocol, Unpack, overload
+from typing import Any, Protocol, TypeVar, Unpack, overload
 
 from tools import _content, _retry
 from tools._context import RunContext
@@ -50,6 +50,7 @@ from tools.errors import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CallHooks(Protocol):
@@ -115,6 +116,9 @@ class Toolset:
         check_result_cap(max_result_chars, "Toolset")
         self.max_result_chars = max_result_chars
         self._tools: dict[str, Tool] = {}
+        # What is derived from the tools (their specs, a tool mode's schema or grammar), made once
+        # and dropped when a tool is added: a run asks for it at every step.
+        self._derived: dict[Hashable, Any] = {}
         for item in tools or ():
             self.add(item)
 
@@ -131,7 +135,19 @@ class Toolset:
                 "Rename one with Tool.from_function(fn, name=...) or @tool(name=...)."
             )
         self._tools[made.name] = made
+        self._derived.clear()
         return made
+
+    def derived(self, key: Hashable, make: Callable[[], T]) -> T:
+        """`make()`, made once per `key` for these tools (a tool added makes it anew).
+
+        For what every step derives from the toolset alone: the tool modes keep their schema
+        and grammar here. The value is shared: treat it as read-only.
+        """
+        if key not in self._derived:
+            self._derived[key] = make()
+        value: T = self._derived[key]
+        return value
 
     @overload
     def tool(self, fn: Callable[..., Any], /) -> Tool: ...
@@ -159,8 +175,11 @@ class Toolset:
         return list(self._tools)
 
     def specs(self) -> list[dict[str, Any]]:
-        """OpenAI function specs of every tool, in the order they were added."""
-        return [t.spec() for t in self._tools.values()]
+        """OpenAI function specs of every tool, in the order they were added.
+
+        The list is new; the specs in it are made once and shared: treat them as read-only.
+        """
+        return list(self.derived("specs", lambda: [t.spec() for t in self._tools.values()]))
 
     def validate(self, call: ToolCall) -> dict[str, Any]:
         """The call's validated arguments; raises `UnknownToolError` or `ToolArgumentsError`."""
