@@ -5,7 +5,7 @@
 It prints `PORT <n>` on stdout once it listens, then serves until killed. Every
 `POST .../chat/completions` is answered, after `--delay-ms` (plus `--ms-per-token` for each
 completion token), with a tool call while the conversation holds fewer than `--steps` assistant
-turns, else with a final answer. The call goes to the first declared tool (arguments
+turns since the prompt, else with a final answer. The call goes to the first declared tool (arguments
 `{"a": 2, "b": 3}`); a toolset with a `final_answer` tool (smolagents) gets its answer as a
 call of that tool. A request under a JSON-mode constraint (`structured_outputs.json`) gets
 the same reply as the JSON object that mode reads. `"stream": true` gets server-sent events.
@@ -40,8 +40,10 @@ class Replies:
         """("tool"|"answer", the assistant message as the wire has it)."""
         self.served += 1
         messages = body.get("messages", [])
-        # Steps done: assistant turns so far (smolagents sends tool results as user messages).
-        done = sum(1 for m in messages if m.get("role") == "assistant")
+        # Steps done: assistant turns since the prompt, the last user message that is not a tool
+        # result (smolagents sends those as user messages starting "Observation:").
+        prompt = max((i for i, m in enumerate(messages) if _is_prompt(m)), default=-1)
+        done = sum(1 for m in messages[prompt + 1 :] if m.get("role") == "assistant")
         names = [t["function"]["name"] for t in body.get("tools") or ()]
         callable_names = [n for n in names if n != "final_answer"]
         if done < self.steps and callable_names:
@@ -64,6 +66,14 @@ class Replies:
             "function": {"name": name, "arguments": json.dumps(arguments)},
         }
         return "tool", {"role": "assistant", "content": None, "tool_calls": [wire_call]}
+
+
+def _is_prompt(message: dict[str, Any]) -> bool:
+    if message.get("role") != "user":
+        return False
+    content = message.get("content")
+    text = content if isinstance(content, str) else " ".join(str(p.get("text", "")) for p in content or ())
+    return not text.startswith("Observation:")
 
 
 def _completion(model: str, message: dict[str, Any], finish: str, prompt_tokens: int) -> bytes:

@@ -10,7 +10,7 @@ OpenAI Agents SDK is also called `agents`), and the script's folder, not the rep
 is first on `sys.path`.
 
 Commands, one per line on stdin, each answered by one JSON line on stdout:
-    run N   → {"us": [µs of each of N runs]}
+    run N   → {"us": [wall-clock µs of each of N runs], "cpu_us": [CPU µs of this process in each]}
     calls   → {"calls": Python calls (and coroutine resumptions) in one run, by sys.setprofile}
     rss     → {"rss_kb": peak resident set size of this process}
     quit
@@ -208,12 +208,13 @@ def main() -> None:
         if not command:
             continue
         if command[0] == "run":
-            times = []
+            times, cpu_times = [], []
             for _ in range(int(command[1])):
-                started = time.perf_counter_ns()
+                started, cpu_started = time.perf_counter_ns(), time.process_time_ns()
                 call(once)
+                cpu_times.append((time.process_time_ns() - cpu_started) / 1000)
                 times.append((time.perf_counter_ns() - started) / 1000)
-            reply: dict[str, Any] = {"us": times}
+            reply: dict[str, Any] = {"us": times, "cpu_us": cpu_times}
         elif command[0] == "calls":
             count = 0
 

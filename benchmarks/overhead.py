@@ -11,7 +11,8 @@ rounds are interleaved (every framework runs `--runs` runs per round, in a shuff
 a noisy neighbour slows all of them alike. Workers are pinned to one core and the server to
 another (`--no-pin` to leave scheduling alone).
 
-Reported per framework: median and p90 µs per run, × the httpx floor, × the fastest peer,
+Reported per framework: median and p90 µs per run (wall clock), the worker's median CPU µs per
+run, × the httpx floor and × the fastest peer (on both),
 Python calls per run (sys.setprofile "call" events in one warm run: functions and coroutine
 resumptions), peak RSS of the worker, and the agent-ready cold import (a fresh interpreter
 importing and building the agent, median of `--import-repeats`, minus that interpreter's own
@@ -159,6 +160,7 @@ class Figures:
     python: Path
     version: str
     runs_us: list[float] = field(default_factory=list)
+    runs_cpu_us: list[float] = field(default_factory=list)
     calls: int = 0
     rss_mb: float = 0.0
     import_ms: float = 0.0
@@ -167,6 +169,10 @@ class Figures:
     @property
     def median_us(self) -> float:
         return statistics.median(self.runs_us)
+
+    @property
+    def cpu_us(self) -> float:
+        return statistics.median(self.runs_cpu_us)
 
     @property
     def p90_us(self) -> float:
@@ -243,7 +249,9 @@ def measure(
             log(f"warm; {rounds} interleaved rounds of {runs} runs each")
             for _ in range(rounds):
                 for w in random.sample(workers, len(workers)):
-                    figures[w.name].runs_us += w.ask(f"run {runs}")["us"]
+                    reply = w.ask(f"run {runs}")
+                    figures[w.name].runs_us += reply["us"]
+                    figures[w.name].runs_cpu_us += reply["cpu_us"]
             for w in workers:
                 figures[w.name].rss_mb = w.ask("rss")["rss_kb"] / 1024
                 figures[w.name].calls = w.ask("calls")["calls"]
@@ -257,20 +265,31 @@ def measure(
     return figures
 
 
+def _ratio(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "-"
+
+
 def table(figures: dict[str, Figures]) -> tuple[str, dict[str, Any]]:
-    floor = figures[FLOOR].median_us
-    peers = [f.median_us for n, f in figures.items() if n in PEERS]
-    fastest = min(peers) if peers else None
+    """The Markdown table and the JSON figures. Ratios are given on wall-clock time and on the
+    worker's own CPU time: on a shared machine the CPU time is the steadier of the two."""
+    floor, floor_cpu = figures[FLOOR].median_us, figures[FLOOR].cpu_us
+    peers = [f for n, f in figures.items() if n in PEERS]
+    fastest = min(f.median_us for f in peers) if peers else None
+    fastest_cpu = min(f.cpu_us for f in peers) if peers else None
     rows = []
     data: dict[str, Any] = {}
-    for f in sorted(figures.values(), key=lambda f: f.median_us):
+    for f in sorted(figures.values(), key=lambda f: f.cpu_us):
         x_peer = f.median_us / fastest if fastest else None
+        x_peer_cpu = f.cpu_us / fastest_cpu if fastest_cpu else None
         data[f.name] = {
             "version": f.version,
             "median_us": round(f.median_us, 1),
             "p90_us": round(f.p90_us, 1),
+            "cpu_us": round(f.cpu_us, 1),
             "x_floor": round(f.median_us / floor, 3),
+            "x_floor_cpu": round(f.cpu_us / floor_cpu, 3),
             "x_fastest_peer": round(x_peer, 3) if x_peer is not None else None,
+            "x_fastest_peer_cpu": round(x_peer_cpu, 3) if x_peer_cpu is not None else None,
             "calls_per_run": f.calls,
             "peak_rss_mb": round(f.rss_mb, 1),
             "import_ms": round(f.import_ms, 1),
@@ -279,14 +298,16 @@ def table(figures: dict[str, Figures]) -> tuple[str, dict[str, Any]]:
         }
         top = ", ".join(f"{p} {ms:.0f}" for p, ms in f.import_top[:3])
         rows.append(
-            f"| {f.name} {f.version} | {f.median_us:,.0f} | {f.p90_us:,.0f} | {f.median_us / floor:.2f} | "
-            f"{f'{x_peer:.2f}' if x_peer is not None else '-'} | {f.calls:,} | {f.rss_mb:.0f} | "
-            f"{f.import_ms:.0f} | {top} |"
+            f"| {f.name} {f.version} | {f.median_us:,.0f} | {f.p90_us:,.0f} | {f.cpu_us:,.0f} | "
+            f"{f.median_us / floor:.2f} / {f.cpu_us / floor_cpu:.2f} | "
+            f"{_ratio(x_peer)} / {_ratio(x_peer_cpu)} | "
+            f"{f.calls:,} | {f.rss_mb:.0f} | {f.import_ms:.0f} | {top} |"
         )
     head = (
-        "| framework | median µs/run | p90 µs | × httpx floor | × fastest peer | Python calls/run "
-        "| peak RSS MB | agent-ready import ms | top imports (ms, own time) |\n"
-        "|---|---|---|---|---|---|---|---|---|"
+        "| framework | median µs/run | p90 µs | CPU µs/run | × httpx floor (wall / CPU) "
+        "| × fastest peer (wall / CPU) | Python calls/run | peak RSS MB | agent-ready import ms "
+        "| top imports (ms, own time) |\n"
+        "|---|---|---|---|---|---|---|---|---|---|"
     )
     return head + "\n" + "\n".join(rows), data
 
