@@ -6,7 +6,8 @@
 For every (tool mode, tools, history messages) the agent runs `--runs` times against the canned
 zero-latency server (benchmarks/_fake_server.py; each run is two steps: a call, then the
 answer). The wire bodies of one run are recorded on the way out; a bare, reused
-`httpx.AsyncClient` then posts exactly those bodies and decodes the replies: the floor for
+`httpx.AsyncClient` then posts exactly those bodies (encoding them, as any client must) and
+decodes the replies: the floor for
 that case, which grows with the body (JSON of 100 tools and 200 messages) on both sides. Per-step
 overhead = (µs per step of the agent − µs per step of the floor), the medians of interleaved
 rounds, on the client process's CPU time (steady on a shared machine; the wall clock is shown
@@ -105,13 +106,14 @@ async def case(url: str, mode: ToolMode, tools: int, messages: int, runs: int, r
         assert len(result.tool_calls()) == 1, result.output
 
     async def floor() -> None:
-        for body in recorder.bodies:
-            (await floor_client.post(endpoint, content=body, headers=headers)).json()
+        for body in bodies:  # encoded here as the agent's client encodes its own
+            (await floor_client.post(endpoint, json=body, headers=headers)).json()
 
     recorder.recording = True
     await run()
     recorder.recording = False
     assert len(recorder.bodies) == 2, len(recorder.bodies)
+    bodies = [json.loads(b) for b in recorder.bodies]
     for _ in range(5):  # warm-up
         await run()
         await floor()
