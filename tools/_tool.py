@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack, overload
 
 import pydantic
@@ -189,7 +189,7 @@ class Tool:
         schema.setdefault("properties", {})
         validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         try:
-            validator_class.check_schema(schema)
+            _check_schema(validator_class, json.dumps(schema, sort_keys=True))
         except jsonschema.SchemaError as e:
             where = _retry.path(e.absolute_path) if e.absolute_path else "the schema"
             raise ConfigError(
@@ -413,6 +413,15 @@ def _pydantic_problems(error: pydantic.ValidationError) -> list[str]:
             line += f", got {_retry.got(e['input'])}"
         problems.append(line)
     return problems
+
+
+@lru_cache(maxsize=1024)
+def _check_schema(validator_class: type[Validator], schema_json: str) -> None:
+    """Check a schema against its draft's meta-schema, once per schema text (a failure is not kept).
+
+    The check takes milliseconds, and an eval builds the same raw-schema tools for every trial.
+    """
+    validator_class.check_schema(json.loads(schema_json))
 
 
 def _schema_problems(error: jsonschema.ValidationError) -> list[str]:
