@@ -25,10 +25,17 @@ class StoreHandle:
     """The agent's store: a `Store` given as it is, or a URL opened once per event loop."""
 
     def __init__(self, store: Store | str | os.PathLike[str] | None) -> None:
-        from agents.memory import Store
+        self._given: Store | None = None
+        self._url: str | None = None
+        if isinstance(store, str | os.PathLike):
+            self._url = os.fspath(store)
+        elif store is not None:
+            # Imported only for a store object: agents.memory brings SQLAlchemy and Alembic
+            # (about half a second and 30 MB), which an agent without a store never needs.
+            from agents.memory import Store
 
-        self._given = store if isinstance(store, Store) else None
-        self._url = None if store is None or isinstance(store, Store) else os.fspath(store)
+            self._given = store if isinstance(store, Store) else None
+            self._url = None if isinstance(store, Store) else os.fspath(store)
         self._opened: dict[asyncio.AbstractEventLoop, Store] = {}
 
     @property
@@ -64,8 +71,6 @@ class Durable:
 
 async def attach(state: RunState[Any], d: Durable, session: str | None) -> None:
     """Put the session's history before the run's messages, and give the run its journal."""
-    from agents.memory import RunRecord, SessionHistory
-
     store = await d.handle.get()
     if store is None:
         if session is not None:
@@ -73,6 +78,8 @@ async def attach(state: RunState[Any], d: Durable, session: str | None) -> None:
                 "session= needs a store: Agent(..., store=Store.open(...) or a database URL/path)."
             )
         return
+    from agents.memory import RunRecord, SessionHistory
+
     if session is not None and state.new_from:
         raise ConfigError("Pass session= or message_history=, not both: the session holds the history.")
     session_id = session if session is not None else f"run:{state.run_id}"

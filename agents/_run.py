@@ -165,6 +165,7 @@ class RunState(Generic[T]):
             tool_choice=tool_choice,
             profile=self.model.profile,
             parallel=self.settings.parallel_tool_calls is not False,
+            memo=self.toolset.derived,
         )
 
 

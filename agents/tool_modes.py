@@ -16,15 +16,16 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from agents.errors import AgentsError, ConfigError
 from agents.models.base import ModelRequest, ModelResponse, ModelSettings, OutputSchema, ToolChoice
-from agents.models.profiles import ModelProfile, ToolMode
+from agents.models.profiles import GrammarConstraint, ModelProfile, ToolMode
 from tools import ToolCall
 
+T = TypeVar("T")
 TOOL_MODES: tuple[ToolMode, ...] = ("server", "grammar", "json")
 #: Deeper nesting in a call's arguments than any real tool takes (the native codec's bound too);
 #: deeper JSON would exhaust the stack wherever it is decoded, validated or serialised.
@@ -52,6 +53,16 @@ def check_mode(mode: str, profile: ModelProfile | None = None) -> ToolMode:
     return profile.check_tool_mode(mode) if profile is not None else mode
 
 
+class Memo(Protocol):
+    """Keeps what is derived from one toolset (`Toolset.derived`)."""
+
+    def __call__(self, key: Hashable, make: Callable[[], T]) -> T: ...
+
+
+def _no_memo(key: Hashable, make: Callable[[], T]) -> T:
+    return make()
+
+
 def prepare(
     mode: ToolMode,
     request: ModelRequest,
@@ -60,15 +71,24 @@ def prepare(
     tool_choice: ToolChoice,
     profile: ModelProfile,
     parallel: bool = True,
+    memo: Memo = _no_memo,
 ) -> ModelRequest:
-    """The request with tools declared and the mode's constraint attached."""
+    """The request with tools declared and the mode's constraint attached.
+
+    `memo` (the toolset's `derived`) keeps the constraint made from `specs`, so that a run
+    builds its json-mode schema or grammar once per toolset and options, not at every step.
+    """
     if not specs or tool_choice == "none":
         return replace(request, tools=list(specs), tool_choice="none" if specs else None)
     if mode == "server":
         return replace(request, tools=list(specs), tool_choice=tool_choice)
+    answer = request.output_schema
+    # The answer's schema is part of the constraint; its JSON text is the key (small beside the specs).
+    key = (mode, profile.family, tool_choice, parallel, json.dumps(answer.schema) if answer else None)
     if mode == "json":
-        schema = json_mode_schema(
-            specs, tool_choice=tool_choice, answer=request.output_schema, parallel=parallel
+        schema = memo(
+            key,
+            lambda: json_mode_schema(specs, tool_choice=tool_choice, answer=answer, parallel=parallel),
         )
         # tool_choice "none": the server's parser must leave our JSON alone; the tools
         # stay declared so the prompt (and its cached prefix) is the same in every mode.
@@ -79,11 +99,13 @@ def prepare(
             output_schema=None,
             structured_outputs={"json": schema},
         )
+
     # The grammar is the profile's: it knows its family's call format (and says if it has none).
     # A typed answer goes into the same grammar, so it needs no second request.
-    grammar = profile.compile_tool_grammar(
-        specs, tool_choice=tool_choice, parallel=parallel, answer=request.output_schema
-    )
+    def compile_grammar() -> GrammarConstraint:
+        return profile.compile_tool_grammar(specs, tool_choice=tool_choice, parallel=parallel, answer=answer)
+
+    grammar = memo(key, compile_grammar)
     settings = request.settings
     if grammar.logit_bias:
         settings = settings.merged(ModelSettings(logit_bias=grammar.logit_bias))

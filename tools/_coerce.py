@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.protocols import Validator
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 _NOTHING = object()
 _MAX_DEPTH = 64  # a guard against `$ref` cycles that never descend into the value

@@ -13,12 +13,15 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict, Unpack, overload
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, overload
 
-import jsonschema
 import pydantic
 import pydantic_core
-from jsonschema.protocols import Validator
+
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.protocols import Validator
 
 from tools import _retry
 from tools._coerce import coerce
@@ -117,12 +120,18 @@ class Tool:
         self._signature = signature
         # Raw-schema tools validate against the schema as given; function tools against the
         # cleaned one (pydantic does the real validation, the validator only guides coercion).
-        schema = validation_schema if validation_schema is not None else parameters
-        self._schema = schema
-        self._validator: Validator = jsonschema.validators.validator_for(
-            schema, default=jsonschema.Draft202012Validator
-        )(schema)
+        self._schema = validation_schema if validation_schema is not None else parameters
         self._is_async = function is not None and is_async_callable(function)
+
+    @cached_property
+    def _validator(self) -> Validator:
+        # Made on first use, and jsonschema imported only then (about 40 ms): a function tool
+        # needs it only to coerce arguments that failed pydantic's validation as sent.
+        import jsonschema
+
+        return jsonschema.validators.validator_for(self._schema, default=jsonschema.Draft202012Validator)(
+            self._schema
+        )
 
     @classmethod
     def from_function(cls, fn: Callable[..., Any], **options: Unpack[ToolOptions]) -> Tool:
@@ -167,6 +176,8 @@ class Tool:
         `RunContext` when the handler's first parameter is annotated with it). The model sees
         the schema as given, with local non-recursive `$ref`s inlined.
         """
+        import jsonschema
+
         check_name(name)
         schema = json.loads(json.dumps(dict(parameters)))  # a private, JSON-only copy
         if schema.get("type", "object") != "object":
@@ -178,7 +189,7 @@ class Tool:
         schema.setdefault("properties", {})
         validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         try:
-            validator_class.check_schema(schema)
+            _check_schema(validator_class, json.dumps(schema, sort_keys=True))
         except jsonschema.SchemaError as e:
             where = _retry.path(e.absolute_path) if e.absolute_path else "the schema"
             raise ConfigError(
@@ -402,6 +413,15 @@ def _pydantic_problems(error: pydantic.ValidationError) -> list[str]:
             line += f", got {_retry.got(e['input'])}"
         problems.append(line)
     return problems
+
+
+@lru_cache(maxsize=1024)
+def _check_schema(validator_class: type[Validator], schema_json: str) -> None:
+    """Check a schema against its draft's meta-schema, once per schema text (a failure is not kept).
+
+    The check takes milliseconds, and an eval builds the same raw-schema tools for every trial.
+    """
+    validator_class.check_schema(json.loads(schema_json))
 
 
 def _schema_problems(error: jsonschema.ValidationError) -> list[str]:

@@ -34,10 +34,19 @@ import contextlib
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Hashable,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from typing import Any, Protocol, Unpack, overload
+from typing import Any, Protocol, TypeVar, Unpack, overload
 
 from tools import _content, _retry
 from tools._context import RunContext
@@ -56,6 +65,7 @@ from tools.errors import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CallHooks(Protocol):
@@ -134,6 +144,10 @@ class Toolset:
         self._parts: list[Toolset] = []  # live toolsets, listed after our own tools
         self._version = 0  # moves whenever our own tool list changes
         self._merged: tuple[tuple[int, ...], dict[str, Tool]] | None = None
+        # What is derived from the tools (their specs, a tool mode's schema or grammar), made once
+        # and made anew when the tools change (ours, or a live toolset's list): a run asks at every step.
+        self._derived: dict[Hashable, Any] = {}
+        self._derived_stamp: tuple[int, ...] = ()
         for item in tools or ():
             if isinstance(item, Toolset):
                 self.include(item)  # a ConfigError unless it is live
@@ -208,6 +222,20 @@ class Toolset:
                 await stack.enter_async_context(part.running())
             yield self
 
+    def derived(self, key: Hashable, make: Callable[[], T]) -> T:
+        """`make()`, made once per `key` for these tools (a tool added makes it anew).
+
+        For what every step derives from the toolset alone: the tool modes keep their schema
+        and grammar here. The value is shared: treat it as read-only.
+        """
+        stamp = self._stamp()
+        if stamp != self._derived_stamp:
+            self._derived, self._derived_stamp = {}, stamp
+        if key not in self._derived:
+            self._derived[key] = make()
+        value: T = self._derived[key]
+        return value
+
     @overload
     def tool(self, fn: Callable[..., Any], /) -> Tool: ...
 
@@ -234,8 +262,11 @@ class Toolset:
         return list(self._tools)
 
     def specs(self) -> list[dict[str, Any]]:
-        """OpenAI function specs of every tool, in the order they were added."""
-        return [t.spec() for t in self._tools.values()]
+        """OpenAI function specs of every tool, in the order they were added.
+
+        The list is new; the specs in it are made once and shared: treat them as read-only.
+        """
+        return list(self.derived("specs", lambda: [t.spec() for t in self._tools.values()]))
 
     def validate(self, call: ToolCall) -> dict[str, Any]:
         """The call's validated arguments; raises `UnknownToolError` or `ToolArgumentsError`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import ssl
 import time
 from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
@@ -22,6 +23,7 @@ from agents.errors import (
     ModelUnreachable,
 )
 from agents.messages import Message
+from agents.models._clients import Clients
 from agents.models._retry import (
     RETRIED,
     RETRY_STATUSES,
@@ -118,8 +120,9 @@ class OpenAIChatModel:
             self._headers["authorization"] = f"Bearer {api_key}"
         self._transport = transport  # a seam for tests of retries and errors
         # An httpx client belongs to the event loop it was first used on (run_sync makes a new
-        # loop per call), so there is one client per loop.
-        self._clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+        # loop per call), so each loop has its own clients (several, of small pools: _clients.py).
+        self._clients: dict[asyncio.AbstractEventLoop, Clients] = {}
+        self._ssl: ssl.SSLContext | None = None
         self._can_tokenize = True  # until the server says it has no /tokenize
 
     def __repr__(self) -> str:
@@ -151,7 +154,7 @@ class OpenAIChatModel:
             raise ModelResponseError(f"{url}/models lists no models.")
         return cls(str(models[0]), base_url=url, **kwargs)
 
-    def _http(self) -> httpx.AsyncClient:
+    def _http(self) -> Clients:
         if not ALLOW_MODEL_REQUESTS and self._transport is None:
             raise AgentsError(
                 f"Real model requests are blocked here (agents.testing.block_model_requests); {self!r} "
@@ -162,13 +165,23 @@ class OpenAIChatModel:
             # Its loop is gone, so it cannot be closed any more; Agent.run_sync closes its client
             # before its loop ends, and so should other code that runs a loop of its own.
             del self._clients[other]
-        client = self._clients.get(loop)
-        if client is None or client.is_closed:
-            client = httpx.AsyncClient(
-                timeout=self._timeout, headers=self._headers, transport=self._transport
-            )
-            self._clients[loop] = client
-        return client
+        clients = self._clients.get(loop)
+        if clients is None or clients.is_closed:
+            clients = self._clients[loop] = Clients(self._new_client)
+        return clients
+
+    def _new_client(self, limits: httpx.Limits) -> httpx.AsyncClient:
+        if self._ssl is None:
+            # One TLS context for all of this model's clients: each would otherwise load the CA
+            # bundle again (tens of ms), and an eval makes a client per 32 requests in flight.
+            self._ssl = httpx.create_ssl_context()
+        return httpx.AsyncClient(
+            timeout=self._timeout,
+            headers=self._headers,
+            transport=self._transport,
+            limits=limits,
+            verify=self._ssl,
+        )
 
     async def aclose(self) -> None:
         """Close this event loop's connections; the model stays usable and reconnects when needed.
@@ -218,7 +231,8 @@ class OpenAIChatModel:
         root = self.base_url.removesuffix("/v1")
         url = f"{root}/tokenize"
         try:
-            r = await self._http().post(url, json=body)
+            async with self._http().lease() as client:
+                r = await client.post(url, json=body)
         except httpx.TransportError as e:
             raise ModelUnreachable(url, 1, e) from e
         if r.status_code in _NO_TOKENIZE:
@@ -242,7 +256,13 @@ class OpenAIChatModel:
         return httpx.Timeout(request.settings.timeout_s, connect=self._timeout.connect)
 
     async def _send(
-        self, body: dict[str, Any], timeouts: httpx.Timeout, attempt: int, *, stream: bool
+        self,
+        client: httpx.AsyncClient,
+        body: dict[str, Any],
+        timeouts: httpx.Timeout,
+        attempt: int,
+        *,
+        stream: bool,
     ) -> httpx.Response:
         """One POST; an error status raises (a `RetryableStatus` for those worth another attempt)."""
         url = f"{self.base_url}/chat/completions"
@@ -256,7 +276,6 @@ class OpenAIChatModel:
             body.get("max_tokens"),
             attempt,
         )
-        client = self._http()
         response = await client.send(
             client.build_request("POST", url, json=body, timeout=timeouts), stream=stream
         )
@@ -283,9 +302,11 @@ class OpenAIChatModel:
         attempts = retrying(self.retry, self.base_url)
         started = time.monotonic()
         try:
-            async for attempt in attempts:
-                with attempt:
-                    r = await self._send(body, timeout, attempt.retry_state.attempt_number, stream=False)
+            async with self._http().lease() as client:
+                async for attempt in attempts:
+                    with attempt:
+                        number = attempt.retry_state.attempt_number
+                        r = await self._send(client, body, timeout, number, stream=False)
         except RETRIED as e:
             raise final_error(e, self.base_url, timeout, attempts.statistics["attempt_number"]) from e
         try:
@@ -302,30 +323,32 @@ class OpenAIChatModel:
         attempts = retrying(self.retry, self.base_url)
         started = time.monotonic()
         try:
-            async for attempt in attempts:
-                with attempt:
-                    number = attempt.retry_state.attempt_number
-                    acc = StreamAccumulator()
-                    delivered = False
-                    response = await self._send(body, timeout, number, stream=True)
-                    try:
-                        async for line in response.aiter_lines():
-                            for delta in acc.feed_line(line):
-                                delivered = True
-                                yield delta
-                            if acc.done:
-                                break
-                        if not acc.complete:
-                            raise StreamIncomplete()
-                    except (httpx.TransportError, StreamIncomplete) as e:
-                        # A failure before the first delta is retried like a failed request; after
-                        # it, a retry would repeat what the caller has already received.
-                        if delivered:
-                            raise self._broken_stream(e, timeout, number) from e
-                        raise
-                    finally:
-                        # Also when the caller leaves early: closing the generator ends the request.
-                        await response.aclose()
+            # One client for the whole stream: its connection is busy until the stream ends.
+            async with self._http().lease() as client:
+                async for attempt in attempts:
+                    with attempt:
+                        number = attempt.retry_state.attempt_number
+                        acc = StreamAccumulator()
+                        delivered = False
+                        response = await self._send(client, body, timeout, number, stream=True)
+                        try:
+                            async for line in response.aiter_lines():
+                                for delta in acc.feed_line(line):
+                                    delivered = True
+                                    yield delta
+                                if acc.done:
+                                    break
+                            if not acc.complete:
+                                raise StreamIncomplete()
+                        except (httpx.TransportError, StreamIncomplete) as e:
+                            # A failure before the first delta is retried like a failed request; after
+                            # it, a retry would repeat what the caller has already received.
+                            if delivered:
+                                raise self._broken_stream(e, timeout, number) from e
+                            raise
+                        finally:
+                            # Also when the caller leaves early: closing the generator ends the request.
+                            await response.aclose()
         except RETRIED as e:
             raise final_error(e, self.base_url, timeout, attempts.statistics["attempt_number"]) from e
         final = mark_cut(acc.response(), max_tokens)

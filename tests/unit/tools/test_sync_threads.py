@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -100,3 +101,36 @@ async def test_cancelled_wait_drops_the_late_outcome(release: threading.Event) -
     release.set()
     assert await asyncio.to_thread(finished.wait, 5)
     await asyncio.sleep(0.01)  # the late outcome reaches the loop and is dropped without error
+
+
+async def test_a_finished_thread_takes_the_next_call_and_a_busy_one_does_not(
+    release: threading.Event,
+) -> None:
+    await run_in_thread(threading.current_thread)
+    existing = set(threading.enumerate())
+    assert await run_in_thread(threading.current_thread) in existing  # no new thread per call
+
+    def blocked() -> int:
+        release.wait(5)
+        return threading.get_ident()
+
+    held = asyncio.ensure_future(run_in_thread(blocked))
+    await asyncio.sleep(0.05)
+    other = await run_in_thread(threading.get_ident)
+    release.set()
+    assert other != await held  # the busy thread was not given the second call
+
+
+def test_a_forked_child_runs_sync_calls_on_threads_of_its_own() -> None:
+    # The parent has an idle thread waiting for calls; a forked child does not have it, and must
+    # not queue a call for it (the crash harness forks runs).
+    assert asyncio.run(run_in_thread(lambda: "warm")) == "warm"
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            code = 0 if asyncio.run(asyncio.wait_for(run_in_thread(lambda: "child"), 10)) == "child" else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

@@ -1,0 +1,41 @@
+"""benchmarks/overhead.py runs in its quick mode and writes figures of the promised shape.
+
+No timing is asserted (speed is the benchmark's to report); this keeps the script from rotting.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_quick_overhead_run_writes_its_table_and_json(tmp_path: Path) -> None:
+    out = tmp_path / "overhead.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "overhead.py"), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| gemma-agents " in done.stdout and "| httpx " in done.stdout
+    report = json.loads(out.read_text())
+    assert report["benchmark"] == "overhead"
+    assert {"cpu", "cpus", "python"} <= set(report["machine"])
+    frameworks = report["frameworks"]
+    assert set(frameworks) == {"gemma-agents", "gemma-agents-stream", "httpx"}
+    for figures in frameworks.values():
+        assert figures["runs"] == report["rounds"] * report["runs_per_round"]
+        assert 0 < figures["median_us"] <= figures["p90_us"]
+        assert figures["calls_per_run"] > 0 and figures["peak_rss_mb"] > 0
+        assert isinstance(figures["import_ms"], float)
+        assert figures["import_top"] and all(isinstance(ms, float) for _, ms in figures["import_top"])
+        assert figures["x_fastest_peer"] is None  # no peers in the quick mode
+    assert frameworks["httpx"]["x_floor"] == 1.0
+    # One run is two requests and a tool call: gemma-agents does at least what the bare client does.
+    assert frameworks["gemma-agents"]["calls_per_run"] > frameworks["httpx"]["calls_per_run"]
