@@ -3,6 +3,8 @@
     python benchmarks/eval_throughput.py [--concurrency 16 64 256 1024] [--delay-ms 50]
         [--ms-per-token 0] [--steps 3] [--trials-per-slot 3] [--json PATH] [--base-url URL]
         [--profile C]
+    python benchmarks/eval_throughput.py --real --base-url URL [--concurrency 16] [--tasks 32]
+        [--raw-concurrency 16 64] [--max-tokens 48] [--no-force-calls] [--json PATH]
 
 The canned server (benchmarks/_fake_server.py) answers every request after `--delay-ms` (plus
 `--ms-per-token` for each of its 12 completion tokens), so the ideal rate at concurrency C is
@@ -14,6 +16,11 @@ request to the last reply: achieved requests/s, ideal requests/s, their ratio, a
 runner's CPU time per step (one request and what the loop does around it). The runner is
 pinned to one core and the server to the other (`--no-pin` to leave them); `--profile C` also
 prints where the runner's time goes at concurrency C (cProfile, top functions by own time).
+
+`--real` measures against a real vLLM server at `--base-url` instead (benchmarks/_real_server.py):
+the runner's token rate on the first `--tasks` tasks of our multi-step suite at `--concurrency`
+(one value) as a share of the server's saturated rate for the same requests sent raw with httpx at
+`--raw-concurrency`, and the prefix-cache hit rate the runner reads from the server's `/metrics`.
 """
 
 from __future__ import annotations
@@ -201,7 +208,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64, 256, 1024])
+    parser.add_argument("--concurrency", type=int, nargs="+", help="default 16 64 256 1024; --real: 16")
     parser.add_argument("--delay-ms", type=float, default=50.0)
     parser.add_argument("--ms-per-token", type=float, default=0.0)
     parser.add_argument("--steps", type=int, default=3, help="tool calls per trial before its answer")
@@ -210,7 +217,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--base-url", help="use this server (it must answer as _fake_server.py does)")
     parser.add_argument("--no-pin", action="store_true")
+    real = parser.add_argument_group("--real: a real vLLM server at --base-url")
+    real.add_argument("--real", action="store_true", help="measure the runner against a real vLLM server")
+    real.add_argument("--tasks", type=int, default=32, help="tasks of the multistep suite (default 32)")
+    real.add_argument("--raw-concurrency", type=int, nargs="+", default=[16, 64])
+    real.add_argument("--max-tokens", type=int, default=48, help="per response (default 48)")
+    real.add_argument(
+        "--no-force-calls",
+        action="store_true",
+        help="let the model choose (by default each Gemma 4 grammar-mode step is steered to one call, "
+        "so that a model with random weights still runs multi-step trials: _real_server.forced_call)",
+    )
     args = parser.parse_args(argv)
+    if args.real:
+        return main_real(args)
+    args.concurrency = args.concurrency or [16, 64, 256, 1024]
     pin = not args.no_pin and (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity")
     server = None
     url = args.base_url
@@ -242,6 +263,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             "steps": args.steps,
             "levels": rows,
             "profile": {"concurrency": args.profile, "top": profiled} if profiled else None,
+        }
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def main_real(args: argparse.Namespace) -> int:
+    """`--real`: the runner beside a real server's saturated rate (benchmarks/_real_server.py)."""
+    from _real_server import measure_real, real_table
+
+    if not args.base_url:
+        raise SystemExit("--real needs --base-url URL of a vLLM server (e.g. http://127.0.0.1:8011/v1).")
+    concurrency = args.concurrency or [16]
+    if len(concurrency) != 1:
+        raise SystemExit(f"--real runs the runner at one concurrency; got {concurrency}.")
+    url = args.base_url.rstrip("/")
+    figures = asyncio.run(
+        measure_real(
+            url, args.tasks, concurrency[0], args.raw_concurrency, args.max_tokens, not args.no_force_calls
+        )
+    )
+    print(real_table(figures))
+    if args.json:
+        report = {
+            "benchmark": "eval_throughput_real",
+            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "base_url": url,
+            **figures,
         }
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0
