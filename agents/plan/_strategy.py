@@ -184,8 +184,8 @@ class _PlanRun:
             if self.cut:
                 yield _CUT
             return
-        assert self.previous is not None  # only the joiner may finish
-        state.plan = self.previous
+        if self.previous is not None:  # the joiner finished: the plan it judged stands
+            state.plan = self.previous
         async for item in self._answer(step, decision["finish"], response):
             yield item
 

@@ -165,3 +165,35 @@ async def test_a_run_that_died_while_the_plan_streamed_plans_the_rest_anew(store
     assert [e.reason for e in revised] == ["the run stopped while the plan was written"]
     assert "The run stopped while the plan was being written" in str(model.requests[0].messages[-1])
     assert result.output == "Launched from Oslo."  # the free revision did not use up max_replans=0
+
+
+class _DiesAtTheJoiner:
+    """Writes a plan, then the process dies while the joiner's reply streams (before any step)."""
+
+    name = "dies"
+
+    @property
+    def profile(self) -> ModelProfile:
+        return GENERIC
+
+    async def request(self, request: ModelRequest) -> ModelResponse:
+        raise AssertionError("a planner run streams its plans")
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
+        if request.output_schema is not None and request.output_schema.name == "plan":
+            text = plan({"id": "s1", "tool": "city_of", "args": {"person": "ann"}})
+            yield TextDelta(text)
+            yield ModelResponse(text=text, usage=Usage(1, 1))
+            return
+        yield TextDelta('{"fin')
+        raise Crash
+
+
+async def test_a_run_that_died_while_the_joiner_answered_asks_the_joiner_again(store: Store) -> None:
+    agent = Agent(_DiesAtTheJoiner(), tools=TOOLS, planner=Planner(max_replans=1), store=store)
+    with pytest.raises(Crash):
+        await agent.run("Where does Ann live?", run_id="r4")
+    model = answers('{"finish": "Oslo."}')
+    result = await Agent(model, tools=TOOLS, planner=Planner(max_replans=1), store=store).resume("r4")
+    assert result.output == "Oslo." and ran == [("city_of", "ann")]  # s1 not run again
+    assert [r.output_schema.name for r in model.requests if r.output_schema] == ["join"]
