@@ -119,16 +119,20 @@ async def run_react(task: Task, rates: Rates, tool_s: float, *, serial: bool = F
         task = replace(task, react=[[call] for step in task.react for call in step])
     model = ReplayModel(react_answer(task), rates)
     agent = Agent(model, tools=make_toolset(tool_s), instructions=REACT_INSTRUCTIONS)
+    return await _gold_row("react-1" if serial else "react", task, agent, model)
+
+
+async def _gold_row(strategy: str, task: Task, agent: Agent[str], model: ReplayModel) -> Row:
+    """Run `task` with `agent` on its replay `model`; check every call succeeded and the answer is gold."""
     started = time.perf_counter()
     result = await agent.run(task.prompt)
     wall = time.perf_counter() - started
     failed = [r for r in result.tool_results() if r.status != "ok"]
     if failed or result.output != task.answer:
         detail = failed[0].content if failed else f"output {result.output!r}"
-        raise BenchError(f"{task.name} (ReAct) did not follow its gold run: {detail}")
+        raise BenchError(f"{task.name} ({strategy}) did not follow its gold run: {detail}")
     requests, prompt, completion = summed(model.records)
     calls = len(result.tool_results())
-    strategy = "react-1" if serial else "react"
     return Row(strategy, task.kind, task.name, requests, prompt, completion, calls, wall)
 
 
@@ -155,15 +159,7 @@ async def run_plan(task: Task, rates: Rates, tool_s: float) -> Row:
     run (plans streamed and dispatched mid-stream, reports, the joiner), as a user runs it."""
     model = ReplayModel(plan_answer(task), rates)
     agent = Agent(model, tools=make_toolset(tool_s), planner=Planner(max_replans=len(task.plan)))
-    started = time.perf_counter()
-    result = await agent.run(task.prompt)
-    wall = time.perf_counter() - started
-    failed = [r for r in result.tool_results() if r.status != "ok"]
-    if failed or result.output != task.answer:
-        detail = failed[0].content if failed else f"output {result.output!r}"
-        raise BenchError(f"{task.name} (plan) did not follow its gold run: {detail}")
-    requests, prompt, completion = summed(model.records)
-    return Row("plan", task.kind, task.name, requests, prompt, completion, len(result.tool_results()), wall)
+    return await _gold_row("plan", task, agent, model)
 
 
 # Rates from a server -----------------------------------------------------------------------

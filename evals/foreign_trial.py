@@ -15,7 +15,14 @@ from evals.envs import make_env
 from evals.frameworks import AgentFactory, AgentSetup, CallLog, ModelEndpoint, harness_tools, make_agent
 from evals.tasks import Task
 from evals.trace import Outcome, TrialRecord, TurnRecord, Verdict
-from evals.trial import TrialSetup, build_toolset, crashed_record, error_line, is_infra_error
+from evals.trial import (
+    TrialSetup,
+    build_toolset,
+    closing_verdicts,
+    crashed_record,
+    error_line,
+    is_infra_error,
+)
 from tools.errors import ConfigError
 
 
@@ -120,19 +127,8 @@ async def _run(
         close = getattr(agent, "aclose", None)
         if callable(close):
             await close()
-    for skipped in task.turns[len(turns) :]:
-        verdicts += [
-            Verdict(check=c.describe(), passed=False, detail="turn not run", turn=len(turns))
-            for c in skipped.checks
-        ]
-    final = Outcome(
-        calls=log.calls,
-        output=turns[-1].output,
-        state=snapshot(env) if snapshot else None,
-        env=env,
-        error=turns[-1].error,
-    )
-    verdicts += [run_check(c, final) for c in task.checks]
+    closing, final = closing_verdicts(task, turns, log.calls, env, snapshot)
+    verdicts += closing
     return TrialRecord(
         task_id=task.id,
         trial=trial,

@@ -27,6 +27,7 @@ from agents.tracing import Tracing
 from agents.usage import RunUsage
 from evals.checks import run_check
 from evals.envs import make_env
+from evals.envs.registry import Snapshot
 from evals.strategy import Strategy, planner_for
 from evals.tasks import Task
 from evals.trace import CallRecord, Outcome, TrialRecord, TurnRecord, Verdict
@@ -85,6 +86,27 @@ def _arguments(raw: dict[str, Any] | str) -> tuple[dict[str, Any] | None, str | 
     except ValueError:
         return None, raw
     return (parsed, None) if isinstance(parsed, dict) else (None, raw)
+
+
+def closing_verdicts(
+    task: Task, turns: list[TurnRecord], calls: list[CallRecord], env: object, snapshot: Snapshot | None
+) -> tuple[list[Verdict], Outcome]:
+    """After the last turn that ran: the checks of the turns that never ran (failed, "turn not
+    run"), then the task's own checks on the final outcome; and that outcome."""
+    verdicts = [
+        Verdict(check=c.describe(), passed=False, detail="turn not run", turn=len(turns))
+        for skipped in task.turns[len(turns) :]
+        for c in skipped.checks
+    ]
+    final = Outcome(
+        calls=calls,
+        output=turns[-1].output,
+        state=snapshot(env) if snapshot else None,
+        env=env,
+        error=turns[-1].error,
+    )
+    verdicts += [run_check(c, final) for c in task.checks]
+    return verdicts, final
 
 
 def call_records(events: Sequence[Event]) -> list[CallRecord]:
@@ -303,20 +325,9 @@ async def _run_trial(task: Task, trial: int, setup: TrialSetup, timeout_s: float
         verdicts += [run_check(c, outcome) for c in turn.checks]
         if error is not None:
             break
-    for skipped in task.turns[len(turns) :]:
-        verdicts += [
-            Verdict(check=c.describe(), passed=False, detail="turn not run", turn=len(turns))
-            for c in skipped.checks
-        ]
     all_calls = [c for t in turns for c in t.calls]
-    final = Outcome(
-        calls=all_calls,
-        output=turns[-1].output,
-        state=snapshot(env) if snapshot else None,
-        env=env,
-        error=turns[-1].error,
-    )
-    verdicts += [run_check(c, final) for c in task.checks]
+    closing, final = closing_verdicts(task, turns, all_calls, env, snapshot)
+    verdicts += closing
     return TrialRecord(
         task_id=task.id,
         trial=trial,

@@ -41,14 +41,14 @@ from agents.events import (
 )
 from agents.instructions import resolve_instructions
 from agents.messages import AssistantMessage, SystemMessage, UserMessage
-from agents.models.base import ModelRequest, ModelResponse, OutputSchema, TextDelta
+from agents.models.base import ModelRequest, ModelResponse, TextDelta
 from agents.output import OutputSpec
 from agents.plan._progress import PlanProgress, step_json
 from agents.plan.events import PlanEvent, PlanRevised, PlanStarted, PlanStepPlanned, PlanStepStarted
 from agents.plan.executor import ExecutionResult, execute
 from agents.plan.models import PlanError, PlanLimitExceeded, Step
 from agents.plan.planner import Planner
-from agents.plan.schema import joiner_schema, plan_schema
+from agents.plan.schema import joiner_schema, plan_output_schema
 from agents.plan.stream import steps_from
 from tools import ToolCall, ToolResult
 
@@ -81,14 +81,13 @@ class _PlanRun:
     def __init__(self, state: RunState[Any], planner: Planner, stream: bool) -> None:
         self.state, self.planner, self.stream = state, planner, stream
         profile = state.model.profile  # a small local model's bounds on strings and arrays
-        plan = plan_schema(  # the schemas: once per run
+        self.plan_schema = plan_output_schema(  # the schemas: once per run
             state.toolset,
             max_steps=planner.max_steps,
             max_string_length=profile.grammar_max_string_length,
             max_items=profile.grammar_max_items,
         )
-        self.plan_schema = OutputSchema(name="plan", schema=plan)
-        self.joiner_schema = joiner_schema(plan, state.output.schema)
+        self.joiner_schema = joiner_schema(self.plan_schema.schema, state.output.schema)
         self.specs = state.toolset.specs()  # declared as in a call-by-call run: the same prompt prefix
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
         self.goal_system: list[SystemMessage] | None = None

@@ -110,9 +110,18 @@ def _bounded(node: Any, max_length: int | None, max_items: int | None) -> Any:
     return out
 
 
-def plan_output_schema(toolset: Toolset, *, max_steps: int = DEFAULT_MAX_STEPS) -> OutputSchema:
+def plan_output_schema(
+    toolset: Toolset,
+    *,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    max_string_length: int | None = None,
+    max_items: int | None = None,
+) -> OutputSchema:
     """`plan_schema` as a `ModelRequest.output_schema`, so the server constrains the plan."""
-    return OutputSchema(name="plan", schema=plan_schema(toolset, max_steps=max_steps))
+    schema = plan_schema(
+        toolset, max_steps=max_steps, max_string_length=max_string_length, max_items=max_items
+    )
+    return OutputSchema(name="plan", schema=schema)
 
 
 def joiner_schema(plan: dict[str, Any], answer: OutputSchema | None) -> OutputSchema:
