@@ -114,7 +114,9 @@ async def test_the_runs_tool_call_limit_holds_across_the_plan_and_the_error_carr
         await agent.run("Weather for Ann and Bo?", limits=UsageLimits(max_tool_calls=2))
     error = caught.value
     assert isinstance(error, UsageLimitExceeded) and error.limit == "max_tool_calls"
-    assert len(calls) == 2  # the third call never started
+    # The third call never started. s2's call started (the limit counts it) but, cancelled with the
+    # run, its thread may not have got to run the function, so `calls` holds s1's call and maybe s2's.
+    assert ("city_of", "ann") in calls and set(calls) <= {("city_of", "ann"), ("city_of", "bo")}
     statuses = {s.id: s.status for s in error.plan.steps}
     # s1 is done (s3 needed it); s2 may still have been running when the limit stopped the run.
     assert statuses["s1"] == "done" and statuses["s2"] in ("done", "running")
