@@ -2,7 +2,7 @@
 
     python benchmarks/eval_throughput.py [--concurrency 16 64 256 1024] [--delay-ms 50]
         [--ms-per-token 0] [--steps 3] [--trials-per-slot 3] [--json PATH] [--base-url URL]
-        [--profile C]
+        [--profile C] [--floors [httpx sockets]]
     python benchmarks/eval_throughput.py --real --base-url URL [--concurrency 16] [--tasks 32]
         [--raw-concurrency 16 64] [--max-tokens 48] [--no-force-calls] [--json PATH]
 
@@ -13,7 +13,10 @@ call run by the runner) and a final answer, `--steps + 1` requests in all, under
 `evals.runner.run_eval` with the gemma-agents client. For every concurrency the runner runs
 `--trials-per-slot × C` trials (k=1) and the table reports, over the window from the first
 request to the last reply: achieved requests/s, ideal requests/s, their ratio, and the
-runner's CPU time per step (one request and what the loop does around it). The runner is
+runner's CPU time per step (one request and what the loop does around it). Beside the runner, at
+each concurrency, the same trials go through bare clients with no framework (`--floors`,
+benchmarks/_throughput_floor.py): reused httpx clients, and hand-written keep-alive HTTP on
+asyncio streams, the cheapest request CPython sends. The runner is
 pinned to one core and the server to the other (`--no-pin` to leave them); `--profile C` also
 prints where the runner's time goes at concurrency C (cProfile, top functions by own time).
 
@@ -45,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _fake_server import COMPLETION_TOKENS  # noqa: E402
+from _throughput_floor import FLOORS  # noqa: E402
 from overhead import machine, start_server  # noqa: E402
 
 from agents import OpenAIChatModel  # noqa: E402
@@ -142,18 +146,46 @@ async def level(url: str, concurrency: int, trials: int, steps: int, latency_s: 
             f"expected {expected} requests at concurrency {concurrency}, saw {window.requests}; "
             f"summary: {json.dumps(summary)[:500]}"
         )
-    achieved = window.requests / window.wall_s
-    ideal = concurrency / latency_s
+    return row(
+        "gemma-agents runner", concurrency, trials, window.requests, window.wall_s, window.cpu_s, latency_s
+    )
+
+
+def row(
+    client: str, concurrency: int, trials: int, requests: int, wall_s: float, cpu_s: float, latency_s: float
+) -> dict[str, Any]:
+    achieved, ideal = requests / wall_s, concurrency / latency_s
     return {
+        "client": client,
         "concurrency": concurrency,
         "trials": trials,
-        "requests": window.requests,
-        "wall_s": round(window.wall_s, 2),
+        "requests": requests,
+        "wall_s": round(wall_s, 2),
         "achieved_rps": round(achieved, 1),
         "ideal_rps": round(ideal, 1),
         "achieved_over_ideal": round(achieved / ideal, 3),
-        "cpu_ms_per_step": round(window.cpu_s / window.requests * 1000, 3),
+        "cpu_ms_per_step": round(cpu_s / requests * 1000, 3),
     }
+
+
+async def floor(
+    name: str, url: str, concurrency: int, trials: int, steps: int, latency_s: float
+) -> dict[str, Any]:
+    """The same trials sent by a bare client (`_throughput_floor.py`): what the runner costs on top."""
+    figures = await FLOORS[name](url, concurrency, trials, ADD, steps)
+    if figures["requests"] != trials * (steps + 1):
+        raise SystemExit(
+            f"the {name} floor sent {figures['requests']} requests, expected {trials * (steps + 1)}"
+        )
+    return row(
+        f"{name} floor",
+        concurrency,
+        trials,
+        int(figures["requests"]),
+        figures["wall_s"],
+        figures["cpu_s"],
+        latency_s,
+    )
 
 
 def top_functions(profile: cProfile.Profile, count: int = 15) -> list[dict[str, Any]]:
@@ -179,28 +211,32 @@ async def measure(args: argparse.Namespace, url: str) -> tuple[list[dict[str, An
         profile = cProfile.Profile() if concurrency == args.profile else None
         if profile:
             profile.enable()
-        row = await level(url, concurrency, trials, args.steps, latency_s)
+        rows.append(await level(url, concurrency, trials, args.steps, latency_s))
         if profile:
             profile.disable()
             profiled = top_functions(profile)
-        rows.append(row)
-        print(
-            f"[eval-throughput] c={concurrency}: {row['achieved_rps']} req/s of {row['ideal_rps']} ideal",
-            file=sys.stderr,
-            flush=True,
-        )
+        for name in args.floors:
+            rows.append(await floor(name, url, concurrency, trials, args.steps, latency_s))
+        for r in rows[-1 - len(args.floors) :]:
+            print(
+                f"[eval-throughput] c={concurrency} {r['client']}: {r['achieved_rps']} req/s "
+                f"of {r['ideal_rps']} ideal",
+                file=sys.stderr,
+                flush=True,
+            )
     return rows, profiled
 
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| concurrency | trials | requests | achieved req/s | ideal req/s | achieved ÷ ideal "
-        "| runner CPU ms/step |",
-        "|---|---|---|---|---|---|---|",
+        "| client | concurrency | trials | requests | achieved req/s | ideal req/s | achieved ÷ ideal "
+        "| client CPU ms/step |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['concurrency']:,} | {r['trials']:,} | {r['requests']:,} | {r['achieved_rps']:,.0f} | "
+            f"| {r['client']} | {r['concurrency']:,} | {r['trials']:,} | {r['requests']:,} | "
+            f"{r['achieved_rps']:,.0f} | "
             f"{r['ideal_rps']:,.0f} | {r['achieved_over_ideal']:.2f} | {r['cpu_ms_per_step']:.2f} |"
         )
     return "\n".join(lines)
@@ -214,6 +250,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=3, help="tool calls per trial before its answer")
     parser.add_argument("--trials-per-slot", type=int, default=3, help="trials per unit of concurrency")
     parser.add_argument("--profile", type=int, help="profile the runner at this concurrency")
+    parser.add_argument(
+        "--floors",
+        nargs="*",
+        choices=sorted(FLOORS),
+        default=sorted(FLOORS),
+        help="bare clients sending the same trials beside the runner (default: all; none with no value)",
+    )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--base-url", help="use this server (it must answer as _fake_server.py does)")
     parser.add_argument("--no-pin", action="store_true")
