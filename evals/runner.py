@@ -20,6 +20,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, cast
@@ -27,6 +28,7 @@ from typing import Any, TextIO, cast
 from agents.models.base import Model, ModelSettings
 from agents.models.profiles import ToolMode
 from evals import prometheus
+from evals._gc import eval_gc
 from evals.fingerprint import differences, fingerprint, merged
 from evals.foreign_trial import run_foreign_trial
 from evals.frameworks import ModelEndpoint, load_factory
@@ -145,6 +147,7 @@ async def run_eval(
     model_factory: ModelFactory | None = None,
     progress: TextIO | None = None,
     shared: SharedEval | None = None,
+    tune_gc: bool = True,
 ) -> dict[str, Any]:
     """Run (or finish) an eval of `suite`; returns the summary also written to `OUT/summary.json`.
 
@@ -152,7 +155,21 @@ async def run_eval(
     uses this), else from the pool of `models`, one per endpoint. With `shared`, this process is
     one of several runners of one eval kept in a store (`evals.shared`): it claims trials there
     until the whole eval is done, and `OUT` gets the whole eval's trials and reports.
+    `tune_gc` collects garbage less often while the eval runs (`evals._gc`); pass False to leave
+    the process's collector alone.
     """
+    with eval_gc() if tune_gc else nullcontext():
+        return await _run_eval(suite, config, models, model_factory, progress, shared)
+
+
+async def _run_eval(
+    suite: Suite,
+    config: EvalConfig,
+    models: Sequence[Model],
+    model_factory: ModelFactory | None,
+    progress: TextIO | None,
+    shared: SharedEval | None,
+) -> dict[str, Any]:
     out = config.out
     if config.oracle and model_factory is None:
         model_factory = lambda task, _: oracle_model(task, config.strategy)  # noqa: E731 - one line, one use
