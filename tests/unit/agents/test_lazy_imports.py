@@ -91,7 +91,18 @@ def test_a_planner_still_loads_the_plan_when_it_is_used() -> None:
     assert loaded("from agents.plan import Step", ["agents.plan.models"]) == ["agents.plan.models"]
 
 
-@pytest.mark.parametrize("package", ["agents", "tools", "agents.models", "agents.plan"])
+def test_a_gemma_4_reply_is_split_without_the_grammar() -> None:
+    # What a Gemma 4 profile does to every reply in server mode: split its thoughts off.
+    code = (
+        "from agents.models.profiles import GEMMA4\n"
+        "assert GEMMA4.thought_splitter is not None\n"
+        "print(GEMMA4.thought_splitter('<|channel>thought\\nhm<channel|>Five.'))\n"
+    )
+    watched = ["agents.gemma4.parse", "agents.gemma4.grammar", "agents.gemma4._schema_rules"]
+    assert loaded(code, watched) == ["agents.gemma4.parse"]
+
+
+@pytest.mark.parametrize("package", ["agents", "tools", "agents.models", "agents.plan", "agents.gemma4"])
 def test_every_lazy_public_name_resolves_to_its_home_and_is_listed(package: str) -> None:
     module = importlib.import_module(package)
     for name in module.__all__:
