@@ -5,6 +5,7 @@ Importable on its own: it depends only on `tools` and the standard library.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from agents.gemma4.errors import Gemma4ParseError, ParseError, RenderError
@@ -63,11 +64,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    if module == "grammar":
-        from agents.gemma4 import grammar as home
-    else:
-        from agents.gemma4 import render as home
-    value = getattr(home, name)
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value  # found directly from now on
     return value
 
