@@ -5,39 +5,101 @@ run context, limits and settings, messages, and the errors worth catching. Test 
 `agents.testing`, stream events in `agents.events`, the whole error tree in `agents.errors`.
 """
 
+from __future__ import annotations
+
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
 from agents import _shadow  # noqa: F401  (first: names a user's tools.py that hides our `tools`)
-from agents.agent import Agent, AgentStream, RunResult
-from agents.errors import (
-    AgentsError,
-    ConfigError,
-    ContextLengthExceeded,
-    ModelError,
-    ModelHTTPError,
-    ModelRetry,
-    ModelTimeout,
-    ModelUnreachable,
-    OutputValidationError,
-    ResponseTruncated,
-    ToolFatalError,
-    ToolRetriesExceeded,
-    UsageLimitExceeded,
-)
-from agents.messages import (
-    AssistantMessage,
-    AudioPart,
-    ImagePart,
-    Message,
-    SystemMessage,
-    TextPart,
-    ToolResultMessage,
-    UserMessage,
-)
-from agents.models.base import ModelSettings
-from agents.models.openai import OpenAIChatModel
-from agents.usage import RunUsage, UsageLimits
-from tools import RunContext, Tool, ToolCall, ToolResult, Toolset, tool
+
+if TYPE_CHECKING:
+    from agents.agent import Agent, AgentStream, RunResult
+    from agents.errors import (
+        AgentsError,
+        ConfigError,
+        ContextLengthExceeded,
+        ModelError,
+        ModelHTTPError,
+        ModelRetry,
+        ModelTimeout,
+        ModelUnreachable,
+        OutputValidationError,
+        ResponseTruncated,
+        ToolFatalError,
+        ToolRetriesExceeded,
+        UsageLimitExceeded,
+    )
+    from agents.messages import (
+        AssistantMessage,
+        AudioPart,
+        ImagePart,
+        Message,
+        SystemMessage,
+        TextPart,
+        ToolResultMessage,
+        UserMessage,
+    )
+    from agents.models.base import ModelSettings
+    from agents.models.openai import OpenAIChatModel
+    from agents.usage import RunUsage, UsageLimits
+    from tools import RunContext, Tool, ToolCall, ToolResult, Toolset, tool
+
+# Each public name's module, imported on first use (PEP 562): `from agents import Agent` costs
+# what an agent needs, and `agents.errors`, `agents.testing` or the command line do not pay for
+# the HTTP client and the pydantic models first.
+_WHERE = {
+    **dict.fromkeys(("Agent", "AgentStream", "RunResult"), "agents.agent"),
+    **dict.fromkeys(
+        (
+            "AgentsError",
+            "ConfigError",
+            "ContextLengthExceeded",
+            "ModelError",
+            "ModelHTTPError",
+            "ModelRetry",
+            "ModelTimeout",
+            "ModelUnreachable",
+            "OutputValidationError",
+            "ResponseTruncated",
+            "ToolFatalError",
+            "ToolRetriesExceeded",
+            "UsageLimitExceeded",
+        ),
+        "agents.errors",
+    ),
+    **dict.fromkeys(
+        (
+            "AssistantMessage",
+            "AudioPart",
+            "ImagePart",
+            "Message",
+            "SystemMessage",
+            "TextPart",
+            "ToolResultMessage",
+            "UserMessage",
+        ),
+        "agents.messages",
+    ),
+    "ModelSettings": "agents.models.base",
+    "OpenAIChatModel": "agents.models.openai",
+    **dict.fromkeys(("RunUsage", "UsageLimits"), "agents.usage"),
+    **dict.fromkeys(("RunContext", "Tool", "ToolCall", "ToolResult", "Toolset", "tool"), "tools"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "Agent",

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from agents._journal import Durability
+from agents._durable import Durability
 from agents.agent import Agent
 from agents.errors import AgentsError, ConfigError, UsageLimitExceeded
 from agents.events import ResponseCut, RunFinished, TextDelta, ToolCallFinished, ToolCallStarted

@@ -7,10 +7,8 @@ import asyncio
 import logging
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from agents._journal import Durability, Journal, restore, run_config
-from agents._resume import batch, unfinished_calls
 from agents.errors import ConfigError
 from agents.messages import AssistantMessage, Message
 
@@ -18,7 +16,14 @@ if TYPE_CHECKING:
     from agents._run import RunState
     from agents.memory import HistoryPolicy, RunRecord, Store
 
+# The journal (agents._journal) and the rebuilding of unfinished calls (agents._resume) are
+# imported by the functions that use them: an agent without a store never needs either.
+
 log = logging.getLogger(__name__)
+
+Durability = Literal["event", "step", "end"]
+"""When a durable run writes: every event, every step, or only at its end (see agents._journal)."""
+DURABILITY: tuple[Durability, ...] = ("event", "step", "end")
 
 
 class StoreHandle:
@@ -78,6 +83,7 @@ async def attach(state: RunState[Any], d: Durable, session: str | None) -> None:
                 "session= needs a store: Agent(..., store=Store.open(...) or a database URL/path)."
             )
         return
+    from agents._journal import Journal, run_config
     from agents.memory import RunRecord, SessionHistory
 
     if session is not None and state.new_from:
@@ -105,6 +111,8 @@ async def attach(state: RunState[Any], d: Durable, session: str | None) -> None:
 async def reopen(state: RunState[Any], d: Durable, record: RunRecord, *, claim: bool = True) -> None:
     """Give a rebuilt run its stored messages, progress and unfinished batch, and its journal
     (`claim`: and record the resume, which a second process resuming the same run loses)."""
+    from agents._journal import Journal
+    from agents._resume import batch, unfinished_calls
     from agents.memory import StoreError, repair_history
 
     store = await d.handle.get()
@@ -156,6 +164,8 @@ async def _apply_policy(
 def _check_config(state: RunState[Any], record: RunRecord, d: Durable) -> None:
     """Say what differs from the agent that started the run: a run may move to another model,
     but changed tools may not take the stored calls as they were made."""
+    from agents._journal import run_config
+
     now = run_config(state, d.agent, d.durability)
     for key, what in (("tools", "its tools"), ("model", "its model"), ("output_type", "its output type")):
         if record.config.get(key) != now[key]:
@@ -169,6 +179,8 @@ def _check_config(state: RunState[Any], record: RunRecord, d: Durable) -> None:
 
 
 def _restore_progress(state: RunState[Any], ckpt: dict[str, Any]) -> None:
+    from agents._journal import restore
+
     restore(state, ckpt)
     made_calls = any(
         isinstance(m, AssistantMessage) and m.tool_calls for m in state.messages[state.new_from :]

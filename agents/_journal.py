@@ -24,10 +24,11 @@ import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import pydantic_core
 
+from agents._durable import Durability
 from agents.events import PendingCall
 from agents.messages import Message, SystemMessage
 from tools import Tool, ToolCall, ToolResult
@@ -38,9 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Durability = Literal["event", "step", "end"]
-"""When a durable run writes: every event, every step, or only at its end (see above)."""
-DURABILITY: tuple[Durability, ...] = ("event", "step", "end")
 #: The version of what a run stores in its config and checkpoint; bumped when their shape changes.
 SCHEMA = 1
 

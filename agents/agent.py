@@ -14,8 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, Unpack, overload
 
 from agents import tool_modes
-from agents._durable import Durable, StoreHandle, attach, reopen
-from agents._journal import DURABILITY, Durability
+from agents._durable import DURABILITY, Durability, Durable, StoreHandle, attach, reopen
 from agents._run import RunState, iterate
 from agents.errors import ConfigError
 from agents.events import Event, PendingCall, ToolCallFinished, ToolCallStarted

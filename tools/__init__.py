@@ -9,23 +9,65 @@
 'add'
 """
 
-import logging
+from __future__ import annotations
 
-from tools._context import RunContext
-from tools._tool import Tool, ToolOptions, ToolRules, tool
-from tools._toolset import Approver, Toolset
-from tools._types import Effect, ResultStatus, ToolCall, ToolResult
-from tools.errors import (
-    AgentsError,
-    ApprovalError,
-    ConfigError,
-    ModelRetry,
-    ToolArgumentsError,
-    ToolError,
-    ToolFatalError,
-    ToolRetriesExceeded,
-    UnknownToolError,
-)
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tools._context import RunContext
+    from tools._tool import Tool, ToolOptions, ToolRules, tool
+    from tools._toolset import Approver, Toolset
+    from tools._types import Effect, ResultStatus, ToolCall, ToolResult
+    from tools.errors import (
+        AgentsError,
+        ApprovalError,
+        ConfigError,
+        ModelRetry,
+        ToolArgumentsError,
+        ToolError,
+        ToolFatalError,
+        ToolRetriesExceeded,
+        UnknownToolError,
+    )
+
+# Each public name's module, imported on first use (PEP 562): the errors and the plain types
+# come without pydantic, which only tools built from functions (`tools._tool`) need.
+_WHERE = {
+    "RunContext": "tools._context",
+    **dict.fromkeys(("Tool", "ToolOptions", "ToolRules", "tool"), "tools._tool"),
+    **dict.fromkeys(("Approver", "Toolset"), "tools._toolset"),
+    **dict.fromkeys(("Effect", "ResultStatus", "ToolCall", "ToolResult"), "tools._types"),
+    **dict.fromkeys(
+        (
+            "AgentsError",
+            "ApprovalError",
+            "ConfigError",
+            "ModelRetry",
+            "ToolArgumentsError",
+            "ToolError",
+            "ToolFatalError",
+            "ToolRetriesExceeded",
+            "UnknownToolError",
+        ),
+        "tools.errors",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "AgentsError",

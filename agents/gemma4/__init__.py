@@ -3,8 +3,12 @@
 Importable on its own: it depends only on `tools` and the standard library.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from agents.gemma4.errors import Gemma4ParseError, ParseError, RenderError
-from agents.gemma4.grammar import ToolGrammar, compile_tool_grammar
 from agents.gemma4.parse import (
     CallSegment,
     Segment,
@@ -13,15 +17,6 @@ from agents.gemma4.parse import (
     extract_calls,
     parse,
     parse_calls,
-)
-from agents.gemma4.render import (
-    render_call,
-    render_calls,
-    render_declaration,
-    render_declarations,
-    render_response,
-    render_thought,
-    render_value,
 )
 from agents.gemma4.stream import (
     CallFinished,
@@ -32,6 +27,51 @@ from agents.gemma4.stream import (
     ThoughtDelta,
     ThoughtFinished,
 )
+
+if TYPE_CHECKING:
+    from agents.gemma4.grammar import ToolGrammar, compile_tool_grammar
+    from agents.gemma4.render import (
+        render_call,
+        render_calls,
+        render_declaration,
+        render_declarations,
+        render_response,
+        render_thought,
+        render_value,
+    )
+
+# The parser is eager: a Gemma 4 profile splits thoughts from every reply with it. The grammar
+# (with its schema rules) and the renderer are imported on first use (PEP 562): a run in server
+# mode never needs them.
+_LAZY = {
+    **dict.fromkeys(("ToolGrammar", "compile_tool_grammar"), "grammar"),
+    **dict.fromkeys(
+        (
+            "render_call",
+            "render_calls",
+            "render_declaration",
+            "render_declarations",
+            "render_response",
+            "render_thought",
+            "render_value",
+        ),
+        "render",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "CallFinished",

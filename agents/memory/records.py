@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from agents._journal import Durability
+from agents._durable import Durability
 from agents.messages import Message
 
 __all__ = [

@@ -11,19 +11,54 @@
   `PlanStepFinished` (`events`).
 """
 
-from agents.plan.events import (
-    PlanEvent,
-    PlanRevised,
-    PlanStarted,
-    PlanStepFinished,
-    PlanStepPlanned,
-    PlanStepStarted,
-)
-from agents.plan.executor import ExecutionResult, execute
-from agents.plan.models import Plan, PlanError, PlanLimitExceeded, Ref, Step
-from agents.plan.planner import Planner
-from agents.plan.schema import plan_output_schema, plan_schema
-from agents.plan.stream import PlanStream, steps_from
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agents.plan.events import (
+        PlanEvent,
+        PlanRevised,
+        PlanStarted,
+        PlanStepFinished,
+        PlanStepPlanned,
+        PlanStepStarted,
+    )
+    from agents.plan.executor import ExecutionResult, execute
+    from agents.plan.models import Plan, PlanError, PlanLimitExceeded, Ref, Step
+    from agents.plan.planner import Planner
+    from agents.plan.schema import plan_output_schema, plan_schema
+    from agents.plan.stream import PlanStream, steps_from
+
+# Each public name's module, imported on first use (PEP 562): `agents.events` needs the plan's
+# event classes for every run, but an agent that never plans needs none of the rest (the plan
+# models alone are pydantic classes built at import).
+_WHERE = {
+    **dict.fromkeys(
+        ("PlanEvent", "PlanRevised", "PlanStarted", "PlanStepFinished", "PlanStepPlanned", "PlanStepStarted"),
+        "events",
+    ),
+    **dict.fromkeys(("ExecutionResult", "execute"), "executor"),
+    **dict.fromkeys(("Plan", "PlanError", "PlanLimitExceeded", "Ref", "Step"), "models"),
+    "Planner": "planner",
+    **dict.fromkeys(("plan_output_schema", "plan_schema"), "schema"),
+    **dict.fromkeys(("PlanStream", "steps_from"), "stream"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "ExecutionResult",

@@ -39,3 +39,24 @@ def test_quick_overhead_run_writes_its_table_and_json(tmp_path: Path) -> None:
     assert frameworks["httpx"]["x_floor"] == 1.0
     # One run is two requests and a tool call: gemma-agents does at least what the bare client does.
     assert frameworks["gemma-agents"]["calls_per_run"] > frameworks["httpx"]["calls_per_run"]
+
+
+def test_quick_import_cost_run_writes_its_table_and_json(tmp_path: Path) -> None:
+    out = tmp_path / "imports.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "import_cost.py"), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| gemma-agents agent-ready (overhead.py worker) |" in done.stdout
+    report = json.loads(out.read_text())
+    assert report["benchmark"] == "import_cost" and report["repeats"] == 2
+    cases = report["cases"]
+    ours = "gemma-agents agent-ready (overhead.py worker)"
+    assert set(cases) == {"bare", "asyncio", "pydantic + 1 model built", ours}
+    for figures in cases.values():
+        assert figures["peak_rss_mb"] > 0 and isinstance(figures["wall_ms"], float)
+        assert figures["instructions_m"] is None  # counted only with --instructions (valgrind)
