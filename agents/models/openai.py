@@ -27,12 +27,12 @@ from agents.models._clients import Clients
 from agents.models._retry import (
     RETRIED,
     RETRY_STATUSES,
+    Attempts,
     RetryableStatus,
     RetryPolicy,
     StreamIncomplete,
     final_error,
     retry_after_s,
-    retrying,
 )
 from agents.models._wire import (
     StreamAccumulator,
@@ -299,16 +299,15 @@ class OpenAIChatModel:
     async def request(self, request: ModelRequest) -> ModelResponse:
         body, max_tokens = self._body(request, stream=False)
         timeout = self._timeout_for(request)
-        attempts = retrying(self.retry, self.base_url)
+        attempts = Attempts(self.retry, self.base_url)
         started = time.monotonic()
         try:
             async with self._http().lease() as client:
                 async for attempt in attempts:
                     with attempt:
-                        number = attempt.retry_state.attempt_number
-                        r = await self._send(client, body, timeout, number, stream=False)
+                        r = await self._send(client, body, timeout, attempts.number, stream=False)
         except RETRIED as e:
-            raise final_error(e, self.base_url, timeout, attempts.statistics["attempt_number"]) from e
+            raise final_error(e, self.base_url, timeout, attempts.number) from e
         try:
             data = r.json()
         except (ValueError, RecursionError) as e:
@@ -320,14 +319,14 @@ class OpenAIChatModel:
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
         body, max_tokens = self._body(request, stream=True)
         timeout = self._timeout_for(request)
-        attempts = retrying(self.retry, self.base_url)
+        attempts = Attempts(self.retry, self.base_url)
         started = time.monotonic()
         try:
             # One client for the whole stream: its connection is busy until the stream ends.
             async with self._http().lease() as client:
                 async for attempt in attempts:
                     with attempt:
-                        number = attempt.retry_state.attempt_number
+                        number = attempts.number
                         acc = StreamAccumulator()
                         delivered = False
                         response = await self._send(client, body, timeout, number, stream=True)
@@ -350,7 +349,7 @@ class OpenAIChatModel:
                             # Also when the caller leaves early: closing the generator ends the request.
                             await response.aclose()
         except RETRIED as e:
-            raise final_error(e, self.base_url, timeout, attempts.statistics["attempt_number"]) from e
+            raise final_error(e, self.base_url, timeout, attempts.number) from e
         final = mark_cut(acc.response(), max_tokens)
         _log_response(final, started)
         yield final
