@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from agents.errors import ModelResponseError
@@ -88,8 +91,18 @@ def request_to_wire(model_name: str, req: ModelRequest, *, stream: bool) -> dict
     body: dict[str, Any] = {"model": model_name, "messages": [message_to_wire(m) for m in req.messages]}
     if req.tools:
         body["tools"] = list(req.tools)
-        if req.tool_choice is not None:
-            body["tool_choice"] = _tool_choice(req.tool_choice)
+    body.update(request_options(req, stream=stream))
+    return body
+
+
+def request_options(req: ModelRequest, *, stream: bool) -> dict[str, Any]:
+    """The body's fields after the model name, the messages and the tools, in their order.
+
+    `extra_body` comes last and may replace any field of the body, those three included.
+    """
+    body: dict[str, Any] = {}
+    if req.tools and req.tool_choice is not None:
+        body["tool_choice"] = _tool_choice(req.tool_choice)
     s = req.settings
     for name in _SETTINGS_FIELDS:
         value = getattr(s, name)
@@ -118,6 +131,92 @@ def request_to_wire(model_name: str, req: ModelRequest, *, stream: bool) -> dict
     if s.extra_body:
         body.update(s.extra_body)
     return body
+
+
+def dumps(value: Any) -> str:
+    """JSON as httpx writes a `json=` body: compact, UTF-8 as is, no NaN or Infinity."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class BodyEncoder:
+    """Request bodies as JSON bytes, byte for byte `dumps(request_to_wire(...))`, reusing the
+    JSON of messages and tool lists it has encoded before.
+
+    A run sends its whole history and all its tool specs at every step: with 200 messages and
+    100 tools that is ~40 KB of JSON a step, nearly all of it sent before. Here a message is
+    converted and encoded once, then found again by identity (held weakly: the entry goes with
+    the message); a tool list by the identity of its specs (the toolset makes them once and
+    shares them read-only), up to `TOOL_LISTS` lists (then it starts again).
+
+    Messages are frozen, but lists inside them are not, nor is a call's arguments dict: an
+    entry also keeps the items of the message's list (parts, calls) and is used only while they
+    are the same objects, and a message with a call whose arguments are a dict (our codec's
+    calls, not a server's) is encoded afresh each time, since such a dict can change anywhere.
+    """
+
+    TOOL_LISTS = 16
+
+    def __init__(self) -> None:
+        # Single dict operations only: a model may serve event loops in several threads at once.
+        self._messages: dict[int, tuple[weakref.ref[Any], tuple[object, ...], str]] = {}
+        self._tools: dict[tuple[int, ...], tuple[tuple[dict[str, Any], ...], str]] = {}
+
+    def encode(self, model_name: str, req: ModelRequest, *, stream: bool) -> bytes:
+        options = request_options(req, stream=stream)
+        if "model" in options or "messages" in options or "tools" in options:
+            # extra_body replaces a field that is otherwise reused: encode it all the plain way.
+            return dumps(request_to_wire(model_name, req, stream=stream)).encode()
+        parts = [
+            '{"model":',
+            dumps(model_name),
+            ',"messages":[',
+            ",".join(map(self.message, req.messages)),
+            "]",
+        ]
+        if req.tools:
+            parts += [',"tools":', self.tools(req.tools)]
+        if options:
+            parts += [",", dumps(options)[1:-1]]
+        parts.append("}")
+        return "".join(parts).encode()
+
+    def message(self, m: Message) -> str:
+        """`dumps(message_to_wire(m))`, encoded once while `m` and the lists in it stay as they are."""
+        hit = self._messages.get(id(m))
+        if hit is not None and hit[0]() is m and hit[1] == _list_items(m):
+            return hit[2]
+        text = dumps(message_to_wire(m))
+        if not (m.role == "assistant" and any(not isinstance(c.arguments, str) for c in m.tool_calls)):
+            key = id(m)
+            self._messages[key] = (weakref.ref(m, partial(self._forget, key)), _list_items(m), text)
+        return text
+
+    def _forget(self, key: int, ref: weakref.ref[Any]) -> None:
+        # Called as the message goes; a later message may have its id (and entry) by now.
+        hit = self._messages.get(key)
+        if hit is not None and hit[0] is ref:
+            del self._messages[key]
+
+    def tools(self, specs: Sequence[dict[str, Any]]) -> str:
+        """`dumps(list(specs))`, encoded once for the same spec objects."""
+        key = tuple(map(id, specs))
+        hit = self._tools.get(key)
+        if hit is not None:  # the entry holds the specs, so their ids cannot have been reused
+            return hit[1]
+        text = dumps(list(specs))
+        if len(self._tools) >= self.TOOL_LISTS:
+            self._tools.clear()
+        self._tools[key] = (tuple(specs), text)
+        return text
+
+
+def _list_items(m: Message) -> tuple[object, ...]:
+    """The items of the list inside `m` (parts or calls: frozen, but the list is not), if any."""
+    if m.role == "assistant":
+        return tuple(m.tool_calls)
+    if m.role == "user" and not isinstance(m.content, str):
+        return tuple(m.content)
+    return ()
 
 
 def _tool_choice(choice: str) -> str | dict[str, Any]:
