@@ -195,7 +195,7 @@ class BodyEncoder:
         # Called as the message goes; a later message may have its id (and entry) by now.
         hit = self._messages.get(key)
         if hit is not None and hit[0] is ref:
-            del self._messages[key]
+            self._messages.pop(key, None)
 
     def tools(self, specs: Sequence[dict[str, Any]]) -> str:
         """`dumps(list(specs))`, encoded once for the same spec objects."""
