@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 from typing import Any
 
 from agents.errors import ModelResponseError
@@ -20,6 +18,7 @@ from agents.messages import (
     TextPart,
     UserMessage,
 )
+from agents.models._identity import ByIdentity
 from agents.models.base import (
     ModelRequest,
     ModelResponse,
@@ -148,17 +147,17 @@ class BodyEncoder:
     the message); a tool list by the identity of its specs (the toolset makes them once and
     shares them read-only), up to `TOOL_LISTS` lists (then it starts again).
 
-    Messages are frozen, but lists inside them are not, nor is a call's arguments dict: an
-    entry also keeps the items of the message's list (parts, calls) and is used only while they
-    are the same objects, and a message with a call whose arguments are a dict (our codec's
-    calls, not a server's) is encoded afresh each time, since such a dict can change anywhere.
+    Messages are frozen, but lists inside them are not, nor is a call's arguments dict (our
+    codec's calls; a server's are text): an entry also keeps what of the message can change in
+    place (`_mutable_state`: the items of its list, the JSON of each arguments dict) and is used
+    only while that is still the same.
     """
 
     TOOL_LISTS = 16
 
     def __init__(self) -> None:
         # Single dict operations only: a model may serve event loops in several threads at once.
-        self._messages: dict[int, tuple[weakref.ref[Any], tuple[object, ...], str]] = {}
+        self._messages: ByIdentity[Message, tuple[tuple[object, ...], str]] = ByIdentity()
         self._tools: dict[tuple[int, ...], tuple[tuple[dict[str, Any], ...], str]] = {}
 
     def encode(self, model_name: str, req: ModelRequest, *, stream: bool) -> bytes:
@@ -182,20 +181,13 @@ class BodyEncoder:
 
     def message(self, m: Message) -> str:
         """`dumps(message_to_wire(m))`, encoded once while `m` and the lists in it stay as they are."""
-        hit = self._messages.get(id(m))
-        if hit is not None and hit[0]() is m and hit[1] == _list_items(m):
-            return hit[2]
+        hit = self._messages.get(m)
+        state = _mutable_state(m)
+        if hit is not None and hit[0] == state:
+            return hit[1]
         text = dumps(message_to_wire(m))
-        if not (m.role == "assistant" and any(not isinstance(c.arguments, str) for c in m.tool_calls)):
-            key = id(m)
-            self._messages[key] = (weakref.ref(m, partial(self._forget, key)), _list_items(m), text)
+        self._messages.put(m, (state, text))
         return text
-
-    def _forget(self, key: int, ref: weakref.ref[Any]) -> None:
-        # Called as the message goes; a later message may have its id (and entry) by now.
-        hit = self._messages.get(key)
-        if hit is not None and hit[0] is ref:
-            self._messages.pop(key, None)
 
     def tools(self, specs: Sequence[dict[str, Any]]) -> str:
         """`dumps(list(specs))`, encoded once for the same spec objects."""
@@ -210,10 +202,14 @@ class BodyEncoder:
         return text
 
 
-def _list_items(m: Message) -> tuple[object, ...]:
-    """The items of the list inside `m` (parts or calls: frozen, but the list is not), if any."""
+def _mutable_state(m: Message) -> tuple[object, ...]:
+    """What of `m` can change in place: the items of the list inside it (parts or calls, frozen
+    themselves), and the JSON of each call's arguments given as a dict."""
     if m.role == "assistant":
-        return tuple(m.tool_calls)
+        if not m.tool_calls:
+            return ()
+        dicts = [_arguments_text(c.arguments) for c in m.tool_calls if not isinstance(c.arguments, str)]
+        return (tuple(m.tool_calls), *dicts)
     if m.role == "user" and not isinstance(m.content, str):
         return tuple(m.content)
     return ()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from agents.messages import Message, SystemMessage
+from agents.models._identity import ByIdentity
 from agents.models.base import ModelRequest, ModelSettings, OutputSchema, ToolChoice
 from tools import ToolCall
 from tools.errors import ConfigError
@@ -136,8 +137,18 @@ class ModelProfile:
 
 def _without_reasoning(m: Message) -> Message:
     if m.role == "assistant" and m.reasoning:
-        return m.model_copy(update={"reasoning": None})
+        copy = _STRIPPED.get(m)
+        if copy is None:
+            copy = m.model_copy(update={"reasoning": None})
+            _STRIPPED.put(m, copy)
+        return copy
     return m
+
+
+# One copy per message, not one per step: the request body's encoder then finds it again. The copy
+# is shallow, so it shares the lists inside the message and follows their edits; the rest of a
+# message is frozen.
+_STRIPPED: ByIdentity[Message, Message] = ByIdentity()
 
 
 def _one_system_message(messages: list[Message]) -> list[Message]:

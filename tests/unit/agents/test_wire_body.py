@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -21,8 +22,10 @@ from agents.messages import (
     UserMessage,
 )
 from agents.models import ModelRequest, ModelSettings, OpenAIChatModel
+from agents.models._identity import ByIdentity
 from agents.models._wire import BodyEncoder, dumps, message_to_wire, request_to_wire
 from agents.models.base import OutputSchema
+from agents.models.profiles import get_profile
 from tools import ToolCall
 
 
@@ -173,3 +176,41 @@ async def test_the_client_sends_the_plain_encoding() -> None:
     assert sent[0] == sent[1] == expected.content
     streamed = httpx.Request("POST", "http://x", json=request_to_wire(model.name, prepared, stream=True))
     assert sent[2] == streamed.content
+
+
+def test_thoughts_are_stripped_once_per_message_and_the_copy_follows_edits_to_its_lists() -> None:
+    profile = get_profile("gemma4")
+    assert profile.strip_thoughts_from_history
+    thought = AssistantMessage(
+        text="", tool_calls=[ToolCall(id="c1", name="add", arguments='{"a": 1}')], reasoning="let me add"
+    )
+    req = ModelRequest(
+        messages=[
+            UserMessage(content="hi"),
+            thought,
+            ToolResultMessage(call_id="c1", name="add", content="1"),
+        ]
+    )
+    first, again = profile.prepare(req).messages[1], profile.prepare(req).messages[1]
+    assert first is again  # the same copy at every step, so the encoder finds its JSON again
+    assert first == thought.model_copy(update={"reasoning": None})
+
+    encoder = BodyEncoder()
+    assert encoder.encode("m", profile.prepare(req), stream=False) == plain(profile.prepare(req))
+    thought.tool_calls.append(ToolCall(id="c2", name="add", arguments='{"a": 2}'))
+    body = encoder.encode("m", profile.prepare(req), stream=False)
+    assert b'"c2"' in body and b"let me add" not in body
+    fresh = replace(req, messages=[m.model_copy() for m in req.messages])  # nothing kept for these
+    assert body == plain(profile.prepare(fresh))
+
+
+def test_values_kept_by_identity_go_with_their_object() -> None:
+    kept: ByIdentity[UserMessage, str] = ByIdentity()
+    for i in range(200):  # objects freed at once: their ids are soon reused
+        m = UserMessage(content=f"m{i}")
+        assert kept.get(m) is None
+        kept.put(m, m.text)
+        assert kept.get(m) == m.text
+        del m
+    gc.collect()
+    assert len(kept) == 0
