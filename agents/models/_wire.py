@@ -180,7 +180,7 @@ class BodyEncoder:
         return "".join(parts).encode()
 
     def message(self, m: Message) -> str:
-        """`dumps(message_to_wire(m))`, encoded once while `m` and the lists in it stay as they are."""
+        """`dumps(message_to_wire(m))`, encoded again only when what of `m` can change has changed."""
         hit = self._messages.get(m)
         state = _mutable_state(m)
         if hit is not None and hit[0] == state:
