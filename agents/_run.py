@@ -17,7 +17,6 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -196,13 +195,24 @@ async def _ask(state: RunState[Any], request: ModelRequest, stream: bool) -> Asy
                 yield seen(item)
 
 
-@asynccontextmanager
-async def _closing(items: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
+def _closing(items: AsyncIterator[T]) -> _Closing[T]:
     """Close `items` on the way out: a stream left early ends its model request now, not at GC."""
-    try:
-        yield items
-    finally:
-        close = getattr(items, "aclose", None)
+    return _Closing(items)
+
+
+class _Closing(Generic[T]):
+    # A class rather than @asynccontextmanager: it wraps the event streams of every step, and a
+    # generator-based context manager costs an async generator of its own at each use.
+    __slots__ = ("items",)
+
+    def __init__(self, items: AsyncIterator[T]) -> None:
+        self.items = items
+
+    async def __aenter__(self) -> AsyncIterator[T]:
+        return self.items
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        close = getattr(self.items, "aclose", None)
         if close is not None:
             await close()
 

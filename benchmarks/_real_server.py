@@ -24,7 +24,6 @@ tests has random weights and would otherwise answer in text at once, and no tria
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import sys
 import tempfile
@@ -147,7 +146,7 @@ class Recorded:
         if self.bodies is not None:
             # The body the client sends, unstreamed, for the raw load (a benchmark may use the seam).
             body, _ = self.model._body(request, stream=False)
-            self.bodies.append(json.dumps(body).encode())
+            self.bodies.append(body)
         return request
 
     def _end(self) -> None:

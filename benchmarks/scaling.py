@@ -6,9 +6,12 @@
 For every (tool mode, tools, history messages) the agent runs `--runs` times against the canned
 zero-latency server (benchmarks/_fake_server.py; each run is two steps: a call, then the
 answer). The wire bodies of one run are recorded on the way out; a bare, reused
-`httpx.AsyncClient` then posts exactly those bodies (encoding them, as any client must) and
-decodes the replies: the floor for
-that case, which grows with the body (JSON of 100 tools and 200 messages) on both sides. Per-step
+`httpx.AsyncClient` then posts exactly those bytes and decodes the replies: the floor for that
+case, which grows with the body (100 tools and 200 messages are ~40 KB a step) on both sides.
+The floor posts the bytes as recorded rather than encoding the body again: turning messages and
+tools into JSON is the agent's own work, which it may do once and reuse (agents/models/_wire.py
+`BodyEncoder`), so it counts as overhead (`--floor-encodes` makes the floor encode the body with
+`json=` at every request instead, as before 2026-12-02). Per-step
 overhead = (µs per step of the agent − µs per step of the floor), the medians of interleaved
 rounds, on the client process's CPU time (steady on a shared machine; the wall clock is shown
 too). The ratio column divides each case by the 1-tool, 2-message case of the same mode.
@@ -92,7 +95,9 @@ class Recorder(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-async def case(url: str, mode: ToolMode, tools: int, messages: int, runs: int, rounds: int) -> dict[str, Any]:
+async def case(
+    url: str, mode: ToolMode, tools: int, messages: int, runs: int, rounds: int, floor_encodes: bool = False
+) -> dict[str, Any]:
     recorder = Recorder()
     model = OpenAIChatModel("gemma-4-bench", base_url=url, transport=recorder)
     agent = Agent(model, tools=toolset(tools), instructions="Use the tools.", tool_mode=mode)
@@ -106,14 +111,16 @@ async def case(url: str, mode: ToolMode, tools: int, messages: int, runs: int, r
         assert len(result.tool_calls()) == 1, result.output
 
     async def floor() -> None:
-        for body in bodies:  # encoded here as the agent's client encodes its own
-            (await floor_client.post(endpoint, json=body, headers=headers)).json()
+        for body in recorder.bodies:
+            if floor_encodes:
+                (await floor_client.post(endpoint, json=json.loads(body), headers=headers)).json()
+            else:
+                (await floor_client.post(endpoint, content=body, headers=headers)).json()
 
     recorder.recording = True
     await run()
     recorder.recording = False
     assert len(recorder.bodies) == 2, len(recorder.bodies)
-    bodies = [json.loads(b) for b in recorder.bodies]
     for _ in range(5):  # warm-up
         await run()
         await floor()
@@ -145,14 +152,20 @@ async def case(url: str, mode: ToolMode, tools: int, messages: int, runs: int, r
 
 
 async def measure(
-    url: str, modes: Sequence[ToolMode], tools: Sequence[int], messages: Sequence[int], runs: int, rounds: int
+    url: str,
+    modes: Sequence[ToolMode],
+    tools: Sequence[int],
+    messages: Sequence[int],
+    runs: int,
+    rounds: int,
+    floor_encodes: bool = False,
 ) -> list[dict[str, Any]]:
     results = []
     for mode in modes:
         base = None
         for t in tools:
             for h in messages:
-                row = await case(url, mode, t, h, runs, rounds)
+                row = await case(url, mode, t, h, runs, rounds, floor_encodes)
                 base = base or row["overhead_cpu_us"]
                 row["x_smallest_cpu"] = round(row["overhead_cpu_us"] / base, 2) if base > 0 else None
                 results.append(row)
@@ -187,6 +200,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--base-url", help="use this server instead of starting the canned one")
     parser.add_argument("--no-pin", action="store_true")
+    parser.add_argument(
+        "--floor-encodes", action="store_true", help="the floor encodes the body (json=) at every request"
+    )
     args = parser.parse_args(argv)
     pin = not args.no_pin and (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity")
     server = None
@@ -197,7 +213,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.sched_setaffinity(0, {0})
     try:
         rows = asyncio.run(
-            measure(url.rstrip("/"), args.modes, args.tools, args.history, args.runs, args.rounds)
+            measure(
+                url.rstrip("/"),
+                args.modes,
+                args.tools,
+                args.history,
+                args.runs,
+                args.rounds,
+                args.floor_encodes,
+            )
         )
     finally:
         if server is not None:
@@ -211,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "machine": machine(),
             "pinned": pin,
             "runs": args.runs,
+            "floor": "encodes the body (json=)" if args.floor_encodes else "posts the recorded bytes",
             "cases": rows,
         }
         args.json.write_text(json.dumps(report, indent=2) + "\n")

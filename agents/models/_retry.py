@@ -1,4 +1,9 @@
-"""Which failed requests the HTTP client tries again, how long it waits, and the error it ends with."""
+"""Which failed requests the HTTP client tries again, how long it waits, and the error it ends with.
+
+The attempts are a plain loop (`Attempts`), not a retry library's: on a local server a request
+takes about a millisecond, and tenacity's machinery cost a tenth of that on every request, the
+ones that never fail included (benchmarks/overhead.py).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,9 @@ import logging
 import random
 import time
 from dataclasses import dataclass
+from types import TracebackType
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from agents.errors import ModelError, ModelHTTPError, ModelResponseError, ModelTimeout, ModelUnreachable
 
@@ -81,47 +86,70 @@ def retry_after_s(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def retrying(policy: RetryPolicy, url: str) -> AsyncRetrying:
-    """Tenacity's loop over one request's attempts; a fresh one per request, as it holds their state.
+class Attempts:
+    """One request's attempts under a policy, as a loop (a fresh one per request):
 
-    It re-raises the last error as it is: the caller turns it into the typed one with `final_error`.
+        attempts = Attempts(policy, url)
+        async for attempt in attempts:
+            with attempt:
+                ...  # one try; `attempts.number` is its number, from 1
+
+    An attempt that fails with an error worth another try, while attempts are left, is
+    swallowed: the loop logs it, waits (the server's `Retry-After`, capped, else the backoff)
+    and starts the next. Any other error, and the last attempt's, leaves the loop as it is: the
+    caller turns it into the typed one with `final_error`. An attempt without error ends the loop.
+    The loop yields itself: the attempt is a context manager on the loop's state.
     """
 
-    def retryable(error: BaseException) -> bool:
+    def __init__(self, policy: RetryPolicy, url: str) -> None:
+        self.policy = policy
+        self.url = url
+        self.number = 0  # attempts started
+        self._failed: BaseException | None = None  # the last attempt's error, when it is retried
+
+    def __aiter__(self) -> Attempts:
+        return self
+
+    async def __anext__(self) -> Attempts:
+        if self.number:
+            error = self._failed
+            if error is None:  # the last attempt succeeded (or its error left the loop)
+                raise StopAsyncIteration
+            self._failed = None
+            wait = self._wait_s(error)
+            log.debug(
+                "retry %s in %.2f s: attempt %d of %d failed: %s: %s",
+                self.url,
+                wait,
+                self.number,
+                self.policy.max_attempts,
+                type(error).__name__,
+                error,
+            )
+            await asyncio.sleep(wait)
+        self.number += 1
+        return self
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> bool:
+        if error is None or self.number >= self.policy.max_attempts or not self._retryable(error):
+            return False
+        self._failed = error
+        return True  # swallowed: the next attempt follows
+
+    def _retryable(self, error: BaseException) -> bool:
         if isinstance(error, httpx.ReadTimeout | httpx.WriteTimeout):
-            return policy.retry_read_timeouts
+            return self.policy.retry_read_timeouts
         return isinstance(error, RETRIED)
 
-    def wait_s(state: RetryCallState) -> float:
-        error = _failure(state)
+    def _wait_s(self, error: BaseException) -> float:
         if isinstance(error, RetryableStatus) and error.retry_after_s is not None:
-            return min(error.retry_after_s, policy.max_retry_after_s)
-        return policy.backoff_s(state.attempt_number)
-
-    def log_retry(state: RetryCallState) -> None:
-        error = _failure(state)
-        log.debug(
-            "retry %s in %.2f s: attempt %d of %d failed: %s: %s",
-            url,
-            state.next_action.sleep if state.next_action else 0.0,
-            state.attempt_number,
-            policy.max_attempts,
-            type(error).__name__,
-            error,
-        )
-
-    return AsyncRetrying(
-        retry=retry_if_exception(retryable),
-        stop=stop_after_attempt(policy.max_attempts),
-        wait=wait_s,
-        before_sleep=log_retry,
-        sleep=asyncio.sleep,
-        reraise=True,
-    )
-
-
-def _failure(state: RetryCallState) -> BaseException | None:
-    return state.outcome.exception() if state.outcome else None
+            return min(error.retry_after_s, self.policy.max_retry_after_s)
+        return self.policy.backoff_s(self.number)
 
 
 def final_error(error: Exception, url: str, timeout: httpx.Timeout, attempts: int) -> ModelError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,6 +18,7 @@ from agents.messages import (
     TextPart,
     UserMessage,
 )
+from agents.models._identity import ByIdentity
 from agents.models.base import (
     ModelRequest,
     ModelResponse,
@@ -88,8 +90,18 @@ def request_to_wire(model_name: str, req: ModelRequest, *, stream: bool) -> dict
     body: dict[str, Any] = {"model": model_name, "messages": [message_to_wire(m) for m in req.messages]}
     if req.tools:
         body["tools"] = list(req.tools)
-        if req.tool_choice is not None:
-            body["tool_choice"] = _tool_choice(req.tool_choice)
+    body.update(request_options(req, stream=stream))
+    return body
+
+
+def request_options(req: ModelRequest, *, stream: bool) -> dict[str, Any]:
+    """The body's fields after the model name, the messages and the tools, in their order.
+
+    `extra_body` comes last and may replace any field of the body, those three included.
+    """
+    body: dict[str, Any] = {}
+    if req.tools and req.tool_choice is not None:
+        body["tool_choice"] = _tool_choice(req.tool_choice)
     s = req.settings
     for name in _SETTINGS_FIELDS:
         value = getattr(s, name)
@@ -118,6 +130,89 @@ def request_to_wire(model_name: str, req: ModelRequest, *, stream: bool) -> dict
     if s.extra_body:
         body.update(s.extra_body)
     return body
+
+
+def dumps(value: Any) -> str:
+    """JSON as httpx writes a `json=` body: compact, UTF-8 as is, no NaN or Infinity."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class BodyEncoder:
+    """Request bodies as JSON bytes, byte for byte `dumps(request_to_wire(...))`, reusing the
+    JSON of messages and tool lists it has encoded before.
+
+    A run sends its whole history and all its tool specs at every step: with 200 messages and
+    100 tools that is ~40 KB of JSON a step, nearly all of it sent before. Here a message is
+    converted and encoded once, then found again by identity (held weakly: the entry goes with
+    the message); a tool list by the identity of its specs (the toolset makes them once and
+    shares them read-only), up to `TOOL_LISTS` lists (then it starts again).
+
+    Messages are frozen, but lists inside them are not, nor is a call's arguments dict (our
+    codec's calls; a server's are text): an entry also keeps what of the message can change in
+    place (`_mutable_state`: the items of its list, the JSON of each arguments dict) and is used
+    only while that is still the same.
+    """
+
+    TOOL_LISTS = 16
+
+    def __init__(self) -> None:
+        # Single dict operations only: a model may serve event loops in several threads at once.
+        self._messages: ByIdentity[Message, tuple[tuple[object, ...], str]] = ByIdentity()
+        self._tools: dict[tuple[int, ...], tuple[tuple[dict[str, Any], ...], str]] = {}
+
+    def encode(self, model_name: str, req: ModelRequest, *, stream: bool) -> bytes:
+        options = request_options(req, stream=stream)
+        if "model" in options or "messages" in options or "tools" in options:
+            # extra_body replaces a field that is otherwise reused: encode it all the plain way.
+            return dumps(request_to_wire(model_name, req, stream=stream)).encode()
+        parts = [
+            '{"model":',
+            dumps(model_name),
+            ',"messages":[',
+            ",".join(map(self.message, req.messages)),
+            "]",
+        ]
+        if req.tools:
+            parts += [',"tools":', self.tools(req.tools)]
+        if options:
+            parts += [",", dumps(options)[1:-1]]
+        parts.append("}")
+        return "".join(parts).encode()
+
+    def message(self, m: Message) -> str:
+        """`dumps(message_to_wire(m))`, encoded again only when what of `m` can change has changed."""
+        hit = self._messages.get(m)
+        state = _mutable_state(m)
+        if hit is not None and hit[0] == state:
+            return hit[1]
+        text = dumps(message_to_wire(m))
+        self._messages.put(m, (state, text))
+        return text
+
+    def tools(self, specs: Sequence[dict[str, Any]]) -> str:
+        """`dumps(list(specs))`, encoded once for the same spec objects."""
+        key = tuple(map(id, specs))
+        hit = self._tools.get(key)
+        if hit is not None:  # the entry holds the specs, so their ids cannot have been reused
+            return hit[1]
+        text = dumps(list(specs))
+        if len(self._tools) >= self.TOOL_LISTS:
+            self._tools.clear()
+        self._tools[key] = (tuple(specs), text)
+        return text
+
+
+def _mutable_state(m: Message) -> tuple[object, ...]:
+    """What of `m` can change in place: the items of the list inside it (parts or calls, frozen
+    themselves), and the JSON of each call's arguments given as a dict."""
+    if m.role == "assistant":
+        if not m.tool_calls:
+            return ()
+        dicts = [_arguments_text(c.arguments) for c in m.tool_calls if not isinstance(c.arguments, str)]
+        return (tuple(m.tool_calls), *dicts)
+    if m.role == "user" and not isinstance(m.content, str):
+        return tuple(m.content)
+    return ()
 
 
 def _tool_choice(choice: str) -> str | dict[str, Any]:

@@ -45,6 +45,8 @@ class ModelSettings:
             return self
         changes = {f.name: getattr(override, f.name) for f in fields(override)}
         changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:  # nothing to replace (every step merges the agent's, mostly empty)
+            return self
         if self.extra_body and override.extra_body:
             changes["extra_body"] = {**self.extra_body, **override.extra_body}
         if self.logit_bias and override.logit_bias:

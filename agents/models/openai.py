@@ -27,18 +27,18 @@ from agents.models._clients import Clients
 from agents.models._retry import (
     RETRIED,
     RETRY_STATUSES,
+    Attempts,
     RetryableStatus,
     RetryPolicy,
     StreamIncomplete,
     final_error,
     retry_after_s,
-    retrying,
 )
 from agents.models._wire import (
+    BodyEncoder,
     StreamAccumulator,
     mark_cut,
     message_to_wire,
-    request_to_wire,
     response_from_wire,
 )
 from agents.models.base import ModelRequest, ModelResponse, StreamItem
@@ -124,6 +124,7 @@ class OpenAIChatModel:
         self._clients: dict[asyncio.AbstractEventLoop, Clients] = {}
         self._ssl: ssl.SSLContext | None = None
         self._can_tokenize = True  # until the server says it has no /tokenize
+        self._encoder = BodyEncoder()  # keeps the JSON of messages and tool lists already sent
 
     def __repr__(self) -> str:
         return (
@@ -204,10 +205,11 @@ class OpenAIChatModel:
     ) -> None:
         await self.aclose()
 
-    def _body(self, request: ModelRequest, *, stream: bool) -> tuple[dict[str, Any], int | None]:
-        """The wire body, and the `max_tokens` it asks for (to tell a cut response)."""
+    def _body(self, request: ModelRequest, *, stream: bool) -> tuple[bytes, ModelRequest]:
+        """The wire body as JSON bytes, and the request as the profile prepared it (its
+        `max_tokens` tells a cut response)."""
         prepared = self._profile.prepare(request)
-        return request_to_wire(self._name, prepared, stream=stream), prepared.settings.max_tokens
+        return self._encoder.encode(self._name, prepared, stream=stream), prepared
 
     async def count_tokens(self, messages: Sequence[Message]) -> int | None:
         """Tokens `messages` take in the served chat template, from vLLM's `POST /tokenize`.
@@ -258,26 +260,29 @@ class OpenAIChatModel:
     async def _send(
         self,
         client: httpx.AsyncClient,
-        body: dict[str, Any],
+        body: bytes,
+        request: ModelRequest,
         timeouts: httpx.Timeout,
         attempt: int,
         *,
         stream: bool,
     ) -> httpx.Response:
-        """One POST; an error status raises (a `RetryableStatus` for those worth another attempt)."""
+        """One POST of `body` (`request`, prepared, encoded); an error status raises (a
+        `RetryableStatus` for those worth another attempt)."""
         url = f"{self.base_url}/chat/completions"
         log.debug(
             "POST %s model=%s stream=%s messages=%d tools=%d max_tokens=%s attempt=%d",
             url,
             self._name,
             stream,
-            len(body["messages"]),
-            len(body.get("tools", ())),
-            body.get("max_tokens"),
+            len(request.messages),
+            len(request.tools),
+            request.settings.max_tokens,
             attempt,
         )
+        # The client's headers say it is JSON.
         response = await client.send(
-            client.build_request("POST", url, json=body, timeout=timeouts), stream=stream
+            client.build_request("POST", url, content=body, timeout=timeouts), stream=stream
         )
         if response.status_code >= 400:
             try:
@@ -297,40 +302,39 @@ class OpenAIChatModel:
         raise ModelHTTPError(self.base_url, status, message, attempts)
 
     async def request(self, request: ModelRequest) -> ModelResponse:
-        body, max_tokens = self._body(request, stream=False)
+        body, prepared = self._body(request, stream=False)
         timeout = self._timeout_for(request)
-        attempts = retrying(self.retry, self.base_url)
+        attempts = Attempts(self.retry, self.base_url)
         started = time.monotonic()
         try:
             async with self._http().lease() as client:
                 async for attempt in attempts:
                     with attempt:
-                        number = attempt.retry_state.attempt_number
-                        r = await self._send(client, body, timeout, number, stream=False)
+                        r = await self._send(client, body, prepared, timeout, attempts.number, stream=False)
         except RETRIED as e:
-            raise final_error(e, self.base_url, timeout, attempts.statistics["attempt_number"]) from e
+            raise final_error(e, self.base_url, timeout, attempts.number) from e
         try:
             data = r.json()
         except (ValueError, RecursionError) as e:
             raise ModelResponseError(f"Server returned invalid JSON: {r.text[:300]}") from e
-        response = mark_cut(response_from_wire(data), max_tokens)
+        response = mark_cut(response_from_wire(data), prepared.settings.max_tokens)
         _log_response(response, started)
         return response
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamItem]:
-        body, max_tokens = self._body(request, stream=True)
+        body, prepared = self._body(request, stream=True)
         timeout = self._timeout_for(request)
-        attempts = retrying(self.retry, self.base_url)
+        attempts = Attempts(self.retry, self.base_url)
         started = time.monotonic()
         try:
             # One client for the whole stream: its connection is busy until the stream ends.
             async with self._http().lease() as client:
                 async for attempt in attempts:
                     with attempt:
-                        number = attempt.retry_state.attempt_number
+                        number = attempts.number
                         acc = StreamAccumulator()
                         delivered = False
-                        response = await self._send(client, body, timeout, number, stream=True)
+                        response = await self._send(client, body, prepared, timeout, number, stream=True)
                         try:
                             async for line in response.aiter_lines():
                                 for delta in acc.feed_line(line):
@@ -350,8 +354,8 @@ class OpenAIChatModel:
                             # Also when the caller leaves early: closing the generator ends the request.
                             await response.aclose()
         except RETRIED as e:
-            raise final_error(e, self.base_url, timeout, attempts.statistics["attempt_number"]) from e
-        final = mark_cut(acc.response(), max_tokens)
+            raise final_error(e, self.base_url, timeout, attempts.number) from e
+        final = mark_cut(acc.response(), prepared.settings.max_tokens)
         _log_response(final, started)
         yield final
 

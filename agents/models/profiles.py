@@ -15,7 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from agents.messages import AssistantMessage, Message, SystemMessage
+from agents.messages import Message, SystemMessage
+from agents.models._identity import ByIdentity
 from agents.models.base import ModelRequest, ModelSettings, OutputSchema, ToolChoice
 from tools import ToolCall
 from tools.errors import ConfigError
@@ -130,17 +131,31 @@ class ModelProfile:
         return Path(str(resources.files("agents").joinpath(self.chat_template)))
 
 
+# By role rather than isinstance in these two: they see every message of the history at every
+# step, and a pydantic class's isinstance check costs three times as much.
+
+
 def _without_reasoning(m: Message) -> Message:
-    if isinstance(m, AssistantMessage) and m.reasoning:
-        return m.model_copy(update={"reasoning": None})
+    if m.role == "assistant" and m.reasoning:
+        copy = _STRIPPED.get(m)
+        if copy is None:
+            copy = m.model_copy(update={"reasoning": None})
+            _STRIPPED.put(m, copy)
+        return copy
     return m
 
 
+# One copy per message, not one per step: the request body's encoder then finds it again. The copy
+# is shallow, so it shares the lists inside the message and follows their edits; the rest of a
+# message is frozen.
+_STRIPPED: ByIdentity[Message, Message] = ByIdentity()
+
+
 def _one_system_message(messages: list[Message]) -> list[Message]:
-    systems = [m.content for m in messages if isinstance(m, SystemMessage)]
+    systems = [m.content for m in messages if m.role == "system"]
     if len(systems) <= 1:
         return messages
-    rest = [m for m in messages if not isinstance(m, SystemMessage)]
+    rest = [m for m in messages if m.role != "system"]
     return [SystemMessage(content="\n\n".join(systems)), *rest]
 
 

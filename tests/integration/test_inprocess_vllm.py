@@ -2,7 +2,7 @@
 
 The framework's own environment has no vLLM, so the runs happen in a subprocess of the server's
 Python (`.vllm/venv`), which imports this checkout through PYTHONPATH. Modules the framework
-needs and that environment lacks (tenacity, sqlalchemy) come from this interpreter's
+needs and that environment lacks (sqlalchemy, for one) come from this interpreter's
 site-packages, appended last so that they never shadow the server's own. The tiny model's
 weights are random: the runs check what the framework guarantees, not what the model says.
 """

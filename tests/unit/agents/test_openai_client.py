@@ -31,6 +31,7 @@ from agents.messages import (
     UserMessage,
 )
 from agents.models import GEMMA4, ModelRequest, ModelSettings, OpenAIChatModel, RetryPolicy
+from agents.models._retry import Attempts, RetryableStatus
 from agents.models.base import ModelResponse, OutputSchema, TextDelta, ToolCallDelta
 from agents.testing import block_model_requests
 from tools import ToolCall
@@ -565,3 +566,30 @@ async def test_json_nested_too_deep_is_a_response_error(stream: bool) -> None:
     model = model_with(lambda r: httpx.Response(200, text=body))
     with pytest.raises(ModelResponseError):  # was RecursionError, outside the error tree
         await ask(model, req(), stream=stream)
+
+
+async def test_the_attempt_loop_retries_only_what_it_should_and_lets_the_last_error_out() -> None:
+    async def tries(errors: list[BaseException | None], policy: RetryPolicy = FAST) -> tuple[int, Any]:
+        attempts = Attempts(policy, "http://test")
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    error = errors[attempts.number - 1]
+                    if error is not None:
+                        raise error
+        except BaseException as e:  # what left the loop is the point
+            return attempts.number, e
+        return attempts.number, None
+
+    assert await tries([None]) == (1, None)  # a success ends it
+    refused = httpx.ConnectError("refused")
+    assert await tries([refused, None]) == (2, None)
+    busy = [RetryableStatus(503, "busy"), RetryableStatus(502, "busy"), RetryableStatus(500, "last")]
+    number, error = await tries(list(busy))
+    assert number == 3 and error is busy[2]  # the last attempt's own error, unchanged
+    bad = ValueError("not a transport error")
+    assert await tries([bad, None]) == (1, bad)  # never retried
+    late = httpx.ReadTimeout("slow")
+    assert await tries([late, None]) == (1, late)  # a read timeout only when asked
+    read_too = RetryPolicy(max_attempts=2, initial_backoff_s=0.001, retry_read_timeouts=True)
+    assert await tries([late, None], read_too) == (2, None)

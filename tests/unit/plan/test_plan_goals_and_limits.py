@@ -4,6 +4,9 @@ run and, when reached, raise `PlanLimitExceeded` with the plan as far as it got.
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +18,7 @@ from agents.messages import SystemMessage
 from agents.models.base import ModelRequest, ModelResponse
 from agents.plan import PlanLimitExceeded, Planner
 from agents.testing import FunctionModel, call
-from tools import tool
+from tools import _threads, tool
 
 calls: list[tuple[str, Any]] = []
 
@@ -35,8 +38,19 @@ def weather(city: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_calls() -> None:
+def _fresh_calls() -> Iterator[None]:
     calls.clear()
+    yield
+    # A call cancelled with its run still runs to its end in its thread (tools._threads), perhaps
+    # after this test: wait for it here, or it lands in the next test's `calls`.
+    deadline = time.monotonic() + 5.0
+    while _busy_sync_threads() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def _busy_sync_threads() -> int:
+    alive = sum(t.name == "gemma-agents:sync-call" and t.is_alive() for t in threading.enumerate())
+    return alive - _threads._idle
 
 
 def by_kind(plan: dict[str, Any], goal: list[Any], join: str = '{"finish": "done"}') -> FunctionModel:
