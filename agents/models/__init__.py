@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    # The HTTP client (httpx, tenacity) is imported on first use (PEP 562): importing
+    # The HTTP client (httpx) is imported on first use (PEP 562): importing
     # `agents.models.base` runs this file, and a scripted or in-process model needs no client.
     if name in ("OpenAIChatModel", "RetryPolicy"):
         from agents.models import openai
