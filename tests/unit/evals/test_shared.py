@@ -255,8 +255,20 @@ async def test_four_runners_one_killed_every_trial_counted_once(
             held = [(r["task_id"], r["trial"]) for r in mine if r["status"] == "claimed"]
             others_done = {r["owner"] for r in rows if r["status"] == "done"} - {victim}
             if held and any(r["status"] == "done" for r in mine) and others_done:
-                procs[victim].send_signal(signal.SIGKILL)
-                break
+                # Freeze the victim, then read again what it holds: a trial listed by a read taken
+                # while it ran could be finished by it a moment later, before the kill.
+                procs[victim].send_signal(signal.SIGSTOP)
+                await asyncio.sleep(0.2)  # a commit already on the wire lands
+                rows = await _store_rows(url, "kill")
+                held = [
+                    (r["task_id"], r["trial"])
+                    for r in rows
+                    if r["owner"] == victim and r["status"] == "claimed"
+                ]
+                if held:
+                    procs[victim].send_signal(signal.SIGKILL)
+                    break
+                procs[victim].send_signal(signal.SIGCONT)
         else:
             pytest.fail("the victim runner never held a trial while having finished one")
         outputs = {}
