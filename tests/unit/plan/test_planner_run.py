@@ -135,7 +135,9 @@ async def test_a_failed_step_leads_to_one_revised_plan_that_keeps_what_is_done()
     )
     result = await agent.run("Weather where Ann lives (or Atlantis)?")
     assert result.output == "Snow in Oslo."
-    assert calls == [("city_of", "ann"), ("weather", "Atlantis"), ("weather", "Oslo")]  # s1 not redone
+    # s1 and s2 ran side by side, in either order; s1 was not run again for the revised plan.
+    assert sorted(calls[:2]) == [("city_of", "ann"), ("weather", "Atlantis")]
+    assert calls[2:] == [("weather", "Oslo")]
     reports = [
         m.text for m in result.messages if isinstance(m, UserMessage) and m.text.startswith("The plan ran")
     ]
@@ -260,7 +262,8 @@ async def test_a_plan_cut_at_max_tokens_runs_its_whole_steps_and_asks_for_the_re
     agent = Agent(model, tools=[city_of, weather], planner=Planner(max_replans=1))
     result = await agent.run("Weather where Ann lives?")
     assert result.output == "Snow."
-    assert calls == [("city_of", "ann"), ("city_of", "bo"), ("weather", "Oslo")]
+    assert sorted(calls[:2]) == [("city_of", "ann"), ("city_of", "bo")]  # side by side, either order
+    assert calls[2:] == [("weather", "Oslo")]
     assert any(isinstance(e, ResponseCut) for e in result.events)
     assert [e.reason for e in result.events if isinstance(e, PlanRevised)] == [
         "the plan was cut off at max_tokens"
