@@ -7,11 +7,11 @@ run context, limits and settings, messages, and the errors worth catching. Test 
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from agents import _shadow  # noqa: F401  (first: names a user's tools.py that hides our `tools`)
+from tools._lazy import lazy_names
 
 if TYPE_CHECKING:
     from agents.agent import Agent, AgentStream, RunResult
@@ -88,17 +88,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # found directly from now on
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _WHERE)
 
 
 __all__ = [

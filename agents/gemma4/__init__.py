@@ -5,8 +5,7 @@ Importable on its own: it depends only on `tools` and the standard library.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from agents.gemma4.errors import Gemma4ParseError, ParseError, RenderError
 from agents.gemma4.parse import (
@@ -27,6 +26,7 @@ from agents.gemma4.stream import (
     ThoughtDelta,
     ThoughtFinished,
 )
+from tools._lazy import lazy_names
 
 if TYPE_CHECKING:
     from agents.gemma4.grammar import ToolGrammar, compile_tool_grammar
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 # (with its schema rules) and the renderer are imported on first use (PEP 562): a run in server
 # mode never needs them.
 _LAZY = {
-    **dict.fromkeys(("ToolGrammar", "compile_tool_grammar"), "grammar"),
+    **dict.fromkeys(("ToolGrammar", "compile_tool_grammar"), ".grammar"),
     **dict.fromkeys(
         (
             "render_call",
@@ -55,22 +55,12 @@ _LAZY = {
             "render_thought",
             "render_value",
         ),
-        "render",
+        ".render",
     ),
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # found directly from now on
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from agents.models.base import (
     Model,
@@ -16,25 +16,17 @@ from agents.models.base import (
     Usage,
 )
 from agents.models.profiles import GEMMA4, GEMMA4_LOCAL, GENERIC, ModelProfile, get_profile, profile_for
+from tools._lazy import lazy_names
 
 if TYPE_CHECKING:
     from agents.models.openai import OpenAIChatModel, RetryPolicy
 
 
-def __getattr__(name: str) -> Any:
-    # The HTTP client (httpx) is imported on first use (PEP 562): importing
-    # `agents.models.base` runs this file, and a scripted or in-process model needs no client.
-    if name in ("OpenAIChatModel", "RetryPolicy"):
-        from agents.models import openai
-
-        value = getattr(openai, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+# The HTTP client (httpx) is imported on first use (PEP 562): importing `agents.models.base` runs
+# this file, and a scripted or in-process model needs no client.
+__getattr__, __dir__ = lazy_names(
+    __name__, dict.fromkeys(("OpenAIChatModel", "RetryPolicy"), "agents.models.openai")
+)
 
 
 __all__ = [

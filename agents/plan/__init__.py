@@ -13,8 +13,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tools._lazy import lazy_names
 
 if TYPE_CHECKING:
     from agents.plan.events import (
@@ -37,27 +38,17 @@ if TYPE_CHECKING:
 _WHERE = {
     **dict.fromkeys(
         ("PlanEvent", "PlanRevised", "PlanStarted", "PlanStepFinished", "PlanStepPlanned", "PlanStepStarted"),
-        "events",
+        ".events",
     ),
-    **dict.fromkeys(("ExecutionResult", "execute"), "executor"),
-    **dict.fromkeys(("Plan", "PlanError", "PlanLimitExceeded", "Ref", "Step"), "models"),
-    "Planner": "planner",
-    **dict.fromkeys(("plan_output_schema", "plan_schema"), "schema"),
-    **dict.fromkeys(("PlanStream", "steps_from"), "stream"),
+    **dict.fromkeys(("ExecutionResult", "execute"), ".executor"),
+    **dict.fromkeys(("Plan", "PlanError", "PlanLimitExceeded", "Ref", "Step"), ".models"),
+    "Planner": ".planner",
+    **dict.fromkeys(("plan_output_schema", "plan_schema"), ".schema"),
+    **dict.fromkeys(("PlanStream", "steps_from"), ".stream"),
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # found directly from now on
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _WHERE)
 
 
 __all__ = [
