@@ -75,7 +75,7 @@ def test_a_scripted_run_loads_no_plan_journal_store_or_http_client() -> None:
         "agent = Agent(ScriptedModel([call('add', a=1, b=2), 'three']), tools=[add])\n"
         "assert asyncio.run(agent.run('1 + 2?')).output == 'three'\n"
     )
-    watched = [m for m in NOT_FOR_A_PLAIN_AGENT if m != "agents.testing"] + ["httpx", "tenacity"]
+    watched = [m for m in NOT_FOR_A_PLAIN_AGENT if m != "agents.testing"] + ["httpx", "agents.models._retry"]
     assert loaded(code, watched) == []
 
 
