@@ -1,6 +1,6 @@
-"""benchmarks/overhead.py runs in its quick mode and writes figures of the promised shape.
+"""The benchmarks run in their quick modes and write figures of the promised shape.
 
-No timing is asserted (speed is the benchmark's to report); this keeps the script from rotting.
+No timing is asserted (speed is the benchmark's to report); this keeps the scripts from rotting.
 """
 
 from __future__ import annotations
@@ -60,3 +60,23 @@ def test_quick_import_cost_run_writes_its_table_and_json(tmp_path: Path) -> None
     for figures in cases.values():
         assert figures["peak_rss_mb"] > 0 and isinstance(figures["wall_ms"], float)
         assert figures["instructions_m"] is None  # counted only with --instructions (valgrind)
+
+
+def test_small_scaling_run_writes_every_case_in_every_mode(tmp_path: Path) -> None:
+    out = tmp_path / "scaling.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "scaling.py"), "--json", str(out)]
+    command += ["--tools", "1", "100", "--history", "2", "20", "--runs", "2", "--rounds", "1"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["benchmark"] == "scaling" and report["floor"] == "posts the recorded bytes"
+    cases = report["cases"]
+    grid = {(c["mode"], c["tools"], c["history"]) for c in cases}
+    assert grid == {(m, t, h) for m in ("server", "grammar", "json") for t in (1, 100) for h in (2, 20)}
+    assert len(cases) == len(grid) and len(done.stdout.splitlines()) == 2 + len(grid)
+    for case in cases:
+        assert case["floor_step_cpu_us"] > 0 and case["step_cpu_us"] > 0
+        # The step's body grows with the tools it declares (100 tools: tens of KB).
+        assert case["body_kb"] > (20 if case["tools"] == 100 else 0)
+    smallest = [c for c in cases if (c["tools"], c["history"]) == (1, 2)]
+    assert all(c["x_smallest_cpu"] == 1.0 for c in smallest)
